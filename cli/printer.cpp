@@ -1,0 +1,62 @@
+#include "printer.hpp"
+
+#include <volumecli/json_output.hpp>
+#include <volumecli/version.hpp>
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <climits>
+
+namespace volumecli::cli {
+
+std::string render_mount(const MountResult& result, OutputFormat format)
+{
+    return (format == OutputFormat::json ? to_json(result) : result.mountpoint) + "\n";
+}
+
+std::string render_volume(const Volume& volume, OutputFormat format)
+{
+    return (format == OutputFormat::json ? to_json(volume) : volume.name) + "\n";
+}
+
+std::string render_list(const std::vector<Volume>& volumes, OutputFormat format)
+{
+    if (format == OutputFormat::json) {
+        return to_json(volumes) + "\n";
+    }
+    std::string out;
+    for (const auto& volume : volumes) {
+        out += volume.name + "\n";
+    }
+    return out;
+}
+
+std::string render_capabilities(const Capabilities& capabilities, OutputFormat format)
+{
+    return (format == OutputFormat::json ? to_json(capabilities) : capabilities.scope) + "\n";
+}
+
+std::string render_created(const std::string& name, OutputFormat format)
+{
+    // dvdcli printed nothing for create; scripts asking for JSON get the name.
+    return format == OutputFormat::json ? name_to_json(name) + "\n" : std::string();
+}
+
+std::string render_version()
+{
+    char executable[PATH_MAX] = {};
+    const ssize_t length = ::readlink("/proc/self/exe", executable, sizeof(executable) - 1);
+    utsname machine{};
+    ::uname(&machine);
+    std::string out;
+    out += "Binary: " + std::string(executable, length > 0 ? static_cast<std::size_t>(length) : 0) + "\n";
+    out += std::string("SemVer: ") + version() + "\n";
+    out += std::string("OsArch: ") + machine.sysname + "-" + machine.machine + "\n";
+    out += std::string("Branch: ") + git_branch() + "\n";
+    out += std::string("Commit: ") + git_commit() + "\n";
+    out += std::string("Formed: ") + build_time() + "\n";
+    return out;
+}
+
+}  // namespace volumecli::cli

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "options.hpp"
+
+#include <volumecli/operations.hpp>
+#include <volumecli/volume.hpp>
+
+#include <string>
+#include <vector>
+
+namespace volumecli::cli {
+
+// Renders results for stdout: exactly the result, nothing else.
+std::string render_mount(const MountResult& result, OutputFormat format);
+std::string render_volume(const Volume& volume, OutputFormat format);
+std::string render_list(const std::vector<Volume>& volumes, OutputFormat format);
+std::string render_capabilities(const Capabilities& capabilities, OutputFormat format);
+std::string render_created(const std::string& name, OutputFormat format);
+// dvdcli's six-line version report.
+std::string render_version();
+
+}  // namespace volumecli::cli

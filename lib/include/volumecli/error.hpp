@@ -1,0 +1,70 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace volumecli {
+
+// Process exit codes; each Error subclass maps to exactly one of them.
+enum class ExitCode : int {
+    success = 0,
+    driver_error = 1,  // the driver reported an error (including "no such volume")
+    usage = 2,         // bad flags, options, names or environment
+    unreachable = 3,   // driver not found, not reachable, TLS failure, bad spec file
+    timeout = 4,       // a call or a wait ran past its deadline
+    protocol = 5,      // the driver answered something the protocol does not allow
+};
+
+// Root of every error the library and the tools throw. what() is one line of context.
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+    [[nodiscard]] virtual ExitCode exit_code() const noexcept = 0;
+};
+
+// Bad input from the user or the environment (flags, option strings, names, env vars).
+class UsageError : public Error {
+public:
+    using Error::Error;
+    [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::usage; }
+};
+
+// The driver understood the request and said no.
+class DriverError : public Error {
+public:
+    using Error::Error;
+    [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::driver_error; }
+};
+
+// The driver could not be found or reached.
+class UnreachableError : public Error {
+public:
+    using Error::Error;
+    [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::unreachable; }
+};
+
+// A transient transport failure (refused, reset, closed before any reply): worth retrying.
+class TransportError : public UnreachableError {
+public:
+    using UnreachableError::UnreachableError;
+};
+
+// A deadline expired.
+class TimeoutError : public Error {
+public:
+    using Error::Error;
+    [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::timeout; }
+};
+
+// The driver's reply broke the protocol (not JSON, truncated, too large, bad mountpoint, ...).
+class ProtocolError : public Error {
+public:
+    using Error::Error;
+    [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::protocol; }
+};
+
+// Rethrows `current` (which must be a volumecli::Error) with `prefix` prepended to its message,
+// keeping its type. Used to add driver/volume/operation context as errors travel up.
+[[noreturn]] void rethrow_with_context(const Error& current, const std::string& prefix);
+
+}  // namespace volumecli

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <volumecli/operations.hpp>
+#include <volumecli/volume.hpp>
+
+#include <string>
+#include <vector>
+
+namespace volumecli {
+
+// Machine-readable renderings for --format=json; each is one line of compact JSON, no newline.
+
+// {"Name","Mountpoint","CreatedAt","Status"}, the last two only when the driver gave them.
+std::string to_json(const Volume& volume);
+std::string to_json(const std::vector<Volume>& volumes);
+// {"Name","Mountpoint"}
+std::string to_json(const MountResult& result);
+// {"Scope"}
+std::string to_json(const Capabilities& capabilities);
+// {"Name"}
+std::string name_to_json(const std::string& name);
+
+}  // namespace volumecli

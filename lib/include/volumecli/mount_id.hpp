@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string>
+
+namespace volumecli {
+
+// The mount ID used when none is given: 64 lowercase hex digits derived from the driver and
+// volume names only, so a mount and a later unmount from another process send the same ID.
+std::string default_mount_id(const std::string& driver, const std::string& volume);
+
+// SHA-256 of `data` as 64 lowercase hex digits.
+std::string sha256_hex(const std::string& data);
+
+}  // namespace volumecli

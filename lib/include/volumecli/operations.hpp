@@ -1,0 +1,46 @@
+#pragma once
+
+#include <volumecli/driver.hpp>
+#include <volumecli/volume.hpp>
+
+#include <string>
+#include <vector>
+
+namespace volumecli {
+
+// The call sequences of dvdcli 0.2, on any Driver. Every error is rethrown with the context
+// `driver "D": <Call> "V": `, keeping its type (and so its exit code).
+
+struct MountRequest {
+    std::string volume;
+    VolumeOptions options;        // sent only when the volume has to be created
+    bool explicit_create = false; // never create: fail when Get finds nothing
+    std::string mount_id;
+};
+
+struct MountResult {
+    std::string name;        // the name the driver used (Get may normalise it)
+    std::string mountpoint;  // validated: absolute, no newline or NUL
+};
+
+// Get, then Mount the name Get returned; when Get finds nothing (an Err, a null volume, any
+// non-200) Create then Mount the given name, unless explicit_create. A driver without Get
+// makes mount go straight to Create (or to Mount, with explicit_create).
+MountResult mount_volume(Driver& driver, const MountRequest& request);
+// Get, then Unmount the name Get returned (the given name if the driver has no Get).
+void unmount_volume(Driver& driver, const std::string& volume, const std::string& mount_id);
+// Get's Mountpoint when it has one, else Path's. Throws DriverError when there is none.
+MountResult volume_path(Driver& driver, const std::string& volume);
+// Create, directly (no Get), as dvdcli.
+void create_volume(Driver& driver, const std::string& volume, const VolumeOptions& options);
+// Get, then Remove the name Get returned (the given name if the driver has no Get).
+void remove_volume(Driver& driver, const std::string& volume);
+// Get. Throws DriverError when the volume is not found.
+Volume get_volume(Driver& driver, const std::string& volume);
+std::vector<Volume> list_volumes(Driver& driver);
+Capabilities driver_capabilities(Driver& driver);
+
+// True for a path a caller can bind-mount: absolute, with no newline, carriage return or NUL.
+bool is_usable_mountpoint(const std::string& path);
+
+}  // namespace volumecli

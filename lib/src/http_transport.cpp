@@ -1,0 +1,472 @@
+#include <volumecli/transport.hpp>
+
+#include <volumecli/error.hpp>
+#include <volumecli/version.hpp>
+
+#include "stream.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace volumecli {
+
+namespace detail {
+
+UniqueFd::~UniqueFd()
+{
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept
+{
+    if (this != &other) {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+        m_fd = other.release();
+    }
+    return *this;
+}
+
+void wait_ready(int fd, short events, Clock::time_point deadline, const char* waiting_for)
+{
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) {
+            throw TimeoutError(std::string("(") + waiting_for + ")");
+        }
+        pollfd entry{fd, events, 0};
+        const int ready = ::poll(&entry, 1, static_cast<int>(std::min<long long>(left, 1000LL * 3600)));
+        if (ready > 0) {
+            return;  // readable, writable, or an error the next call reports
+        }
+        if (ready < 0 && errno != EINTR) {
+            throw TransportError(std::string("poll: ") + std::strerror(errno));
+        }
+    }
+}
+
+namespace {
+
+class PlainStream final : public Stream {
+public:
+    explicit PlainStream(UniqueFd fd) : m_fd(std::move(fd)) {}
+
+    void write_all(const char* data, std::size_t size, Clock::time_point deadline) override
+    {
+        while (size > 0) {
+            const ssize_t sent = ::send(m_fd.get(), data, size, MSG_NOSIGNAL);
+            if (sent >= 0) {
+                data += sent;
+                size -= static_cast<std::size_t>(sent);
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                wait_ready(m_fd.get(), POLLOUT, deadline, "sending the request");
+            } else if (errno != EINTR) {
+                throw TransportError(std::string("send: ") + std::strerror(errno));
+            }
+        }
+    }
+
+    std::size_t read_some(char* data, std::size_t size, Clock::time_point deadline) override
+    {
+        for (;;) {
+            const ssize_t got = ::recv(m_fd.get(), data, size, 0);
+            if (got >= 0) {
+                return static_cast<std::size_t>(got);
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                wait_ready(m_fd.get(), POLLIN, deadline, "waiting for the reply");
+            } else if (errno != EINTR) {
+                throw TransportError(std::string("recv: ") + std::strerror(errno));
+            }
+        }
+    }
+
+private:
+    UniqueFd m_fd;
+};
+
+}  // namespace
+
+std::unique_ptr<Stream> make_plain_stream(UniqueFd fd) { return std::make_unique<PlainStream>(std::move(fd)); }
+
+}  // namespace detail
+
+namespace {
+
+using detail::Stream;
+using detail::UniqueFd;
+
+constexpr std::size_t k_max_header_bytes = 64U * 1024U;
+
+std::string lower(std::string text)
+{
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+std::string trim(const std::string& text)
+{
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// Finishes a non-blocking connect(2) that returned EINPROGRESS.
+void finish_connect(int fd, Clock::time_point deadline, const std::string& address)
+{
+    detail::wait_ready(fd, POLLOUT, deadline, ("connecting to " + address).c_str());
+    int error = 0;
+    socklen_t length = sizeof(error);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) {
+        error = errno;
+    }
+    if (error != 0) {
+        throw TransportError("connect to " + address + ": " + std::strerror(error));
+    }
+}
+
+UniqueFd connect_unix(const std::string& path, Clock::time_point deadline)
+{
+    sockaddr_un address{};
+    if (path.size() >= sizeof(address.sun_path)) {
+        throw UnreachableError("unix socket path \"" + path + "\" is too long");
+    }
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (fd.get() < 0) {
+        throw UnreachableError(std::string("socket: ") + std::strerror(errno));
+    }
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+        if (errno == EINPROGRESS) {
+            finish_connect(fd.get(), deadline, path);
+        } else if (errno == EAGAIN) {
+            throw TransportError("connect to " + path + ": the plugin is not accepting connections (backlog full)");
+        } else {
+            throw TransportError("connect to " + path + ": " + std::strerror(errno));
+        }
+    }
+    return fd;
+}
+
+UniqueFd connect_tcp(const Endpoint& endpoint, Clock::time_point deadline)
+{
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    const std::string shown = endpoint.host + ":" + endpoint.port;
+    if (const int rc = ::getaddrinfo(endpoint.host.c_str(), endpoint.port.c_str(), &hints, &found); rc != 0) {
+        throw TransportError("resolve " + endpoint.host + ": " + ::gai_strerror(rc));
+    }
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
+    std::string last_error = "no address";
+    for (const addrinfo* candidate = found; candidate != nullptr; candidate = candidate->ai_next) {
+        UniqueFd fd(::socket(candidate->ai_family, candidate->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                             candidate->ai_protocol));
+        if (fd.get() < 0) {
+            last_error = std::strerror(errno);
+            continue;
+        }
+        const int on = 1;
+        ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+        try {
+            if (::connect(fd.get(), candidate->ai_addr, candidate->ai_addrlen) != 0) {
+                if (errno != EINPROGRESS) {
+                    throw TransportError("connect to " + shown + ": " + std::strerror(errno));
+                }
+                finish_connect(fd.get(), deadline, shown);
+            }
+            return fd;
+        } catch (const TransportError& error) {
+            last_error = error.what();
+        }
+    }
+    throw TransportError(last_error);
+}
+
+struct ParsedHead {
+    int status = 0;
+    bool keep_alive = true;
+    bool chunked = false;
+    bool has_length = false;
+    std::size_t content_length = 0;
+};
+
+ParsedHead parse_head(const std::string& head)
+{
+    ParsedHead parsed;
+    const auto line_end = head.find("\r\n");
+    const std::string status_line = head.substr(0, line_end);
+    // "HTTP/1.1 200 OK"
+    if (status_line.size() < 12 || status_line.compare(0, 7, "HTTP/1.") != 0 || status_line[8] != ' ' ||
+        std::isdigit(static_cast<unsigned char>(status_line[9])) == 0 ||
+        std::isdigit(static_cast<unsigned char>(status_line[10])) == 0 ||
+        std::isdigit(static_cast<unsigned char>(status_line[11])) == 0) {
+        throw ProtocolError("malformed HTTP status line \"" + status_line.substr(0, 64) + "\"");
+    }
+    parsed.status = std::stoi(status_line.substr(9, 3));
+    parsed.keep_alive = status_line[7] == '1';
+    std::size_t start = line_end + 2;
+    while (start < head.size()) {
+        auto end = head.find("\r\n", start);
+        if (end == std::string::npos) {
+            end = head.size();
+        }
+        const std::string line = head.substr(start, end - start);
+        start = end + 2;
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) {
+            continue;
+        }
+        const std::string name = lower(trim(line.substr(0, colon)));
+        const std::string value = trim(line.substr(colon + 1));
+        if (name == "content-length") {
+            if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string::npos) {
+                throw ProtocolError("invalid Content-Length \"" + value.substr(0, 32) + "\"");
+            }
+            parsed.has_length = true;
+            parsed.content_length = std::stoull(value);
+        } else if (name == "transfer-encoding") {
+            parsed.chunked = lower(value).find("chunked") != std::string::npos;
+        } else if (name == "connection") {
+            const std::string tokens = lower(value);
+            if (tokens.find("close") != std::string::npos) {
+                parsed.keep_alive = false;
+            } else if (tokens.find("keep-alive") != std::string::npos) {
+                parsed.keep_alive = true;
+            }
+        }
+    }
+    if (!parsed.chunked && !parsed.has_length) {
+        parsed.keep_alive = false;  // the body ends when the connection does
+    }
+    return parsed;
+}
+
+class HttpTransport final : public Transport {
+public:
+    explicit HttpTransport(Endpoint endpoint) : m_endpoint(std::move(endpoint))
+    {
+        m_host_header = m_endpoint.kind == Endpoint::Kind::unix_socket
+                            ? std::string("plugin.moby.localhost")
+                            : (m_endpoint.host.find(':') != std::string::npos ? "[" + m_endpoint.host + "]"
+                                                                               : m_endpoint.host) +
+                                  ":" + m_endpoint.port;
+    }
+
+    HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline) override
+    {
+        std::string request = "POST " + path + " HTTP/1.1\r\nHost: " + m_host_header +
+                              "\r\nUser-Agent: dvdcli/" + version() +
+                              "\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n";
+        request += body;
+        const bool reused = m_stream != nullptr;
+        try {
+            return exchange(request, deadline);
+        } catch (const TransportError& error) {
+            m_stream.reset();
+            if (!reused || m_received_any) {
+                throw;
+            }
+            // The plugin closed the idle kept-alive connection: one fresh connection, as Go does.
+            spdlog::debug("kept-alive connection to {} closed ({}); reconnecting", m_endpoint.address, error.what());
+            return exchange(request, deadline);
+        } catch (...) {
+            m_stream.reset();
+            throw;
+        }
+    }
+
+private:
+    void connect(Clock::time_point deadline)
+    {
+        if (m_endpoint.kind == Endpoint::Kind::unix_socket) {
+            m_stream = detail::make_plain_stream(connect_unix(m_endpoint.socket_path, deadline));
+        } else if (m_endpoint.tls) {
+            m_stream = detail::make_tls_stream(connect_tcp(m_endpoint, deadline), m_endpoint, deadline);
+        } else {
+            m_stream = detail::make_plain_stream(connect_tcp(m_endpoint, deadline));
+        }
+    }
+
+    // Reads until m_buffer holds `wanted` bytes; false if the stream ends first.
+    bool fill(std::size_t wanted, Clock::time_point deadline)
+    {
+        char chunk[16384];
+        while (m_buffer.size() < wanted) {
+            std::size_t got = 0;
+            try {
+                got = m_stream->read_some(chunk, sizeof(chunk), deadline);
+            } catch (const TransportError& error) {
+                if (m_received_any) {
+                    throw ProtocolError(std::string("reply truncated: ") + error.what());
+                }
+                throw;
+            }
+            if (got == 0) {
+                return false;
+            }
+            m_received_any = true;
+            m_buffer.append(chunk, got);
+        }
+        return true;
+    }
+
+    [[noreturn]] static void truncated() { throw ProtocolError("reply truncated: the connection closed mid-reply"); }
+
+    static void check_size(std::size_t size)
+    {
+        if (size > k_max_reply_bytes) {
+            throw ProtocolError("reply body over the " + std::to_string(k_max_reply_bytes / (1024 * 1024)) +
+                                " MiB limit");
+        }
+    }
+
+    std::string read_chunked(std::size_t offset, Clock::time_point deadline)
+    {
+        std::string body;
+        for (;;) {
+            std::size_t line_end = std::string::npos;
+            while ((line_end = m_buffer.find("\r\n", offset)) == std::string::npos) {
+                if (m_buffer.size() - offset > 1024) {
+                    throw ProtocolError("malformed chunk header");
+                }
+                if (!fill(m_buffer.size() + 1, deadline)) {
+                    truncated();
+                }
+            }
+            const std::string size_text = m_buffer.substr(offset, line_end - offset);
+            std::size_t size = 0;
+            std::size_t digits = 0;
+            for (const char c : size_text) {
+                const int value = std::isdigit(static_cast<unsigned char>(c)) != 0 ? c - '0'
+                                  : (c >= 'a' && c <= 'f')                           ? c - 'a' + 10
+                                  : (c >= 'A' && c <= 'F')                           ? c - 'A' + 10
+                                                                                     : -1;
+                if (value < 0) {
+                    break;
+                }
+                if (++digits > 8) {
+                    throw ProtocolError("chunk size too large");
+                }
+                size = size * 16 + static_cast<std::size_t>(value);
+            }
+            if (digits == 0) {
+                throw ProtocolError("malformed chunk header");
+            }
+            offset = line_end + 2;
+            if (size == 0) {
+                // Skip trailers up to the final empty line.
+                while (m_buffer.find("\r\n", offset) == std::string::npos) {
+                    if (!fill(m_buffer.size() + 1, deadline)) {
+                        truncated();
+                    }
+                }
+                std::size_t end = m_buffer.find("\r\n", offset);
+                while (end != offset) {
+                    offset = end + 2;
+                    while ((end = m_buffer.find("\r\n", offset)) == std::string::npos) {
+                        if (!fill(m_buffer.size() + 1, deadline)) {
+                            truncated();
+                        }
+                    }
+                }
+                m_buffer.erase(0, offset + 2);
+                return body;
+            }
+            check_size(body.size() + size);
+            if (!fill(offset + size + 2, deadline)) {
+                truncated();
+            }
+            body.append(m_buffer, offset, size);
+            offset += size + 2;
+        }
+    }
+
+    HttpResponse exchange(const std::string& request, Clock::time_point deadline)
+    {
+        m_received_any = false;
+        if (!m_stream) {
+            connect(deadline);
+        }
+        m_stream->write_all(request.data(), request.size(), deadline);
+        m_buffer.clear();
+        for (;;) {
+            std::size_t head_end = std::string::npos;
+            while ((head_end = m_buffer.find("\r\n\r\n")) == std::string::npos) {
+                if (m_buffer.size() > k_max_header_bytes) {
+                    throw ProtocolError("reply headers over 64 KiB");
+                }
+                if (!fill(m_buffer.size() + 1, deadline)) {
+                    if (m_buffer.empty()) {
+                        throw TransportError("connection closed before a reply");
+                    }
+                    truncated();
+                }
+            }
+            const ParsedHead head = parse_head(m_buffer.substr(0, head_end));
+            std::size_t offset = head_end + 4;
+            if (head.status >= 100 && head.status < 200) {
+                m_buffer.erase(0, offset);  // interim reply (100 Continue): the real one follows
+                continue;
+            }
+            HttpResponse response;
+            response.status = head.status;
+            if (head.chunked) {
+                response.body = read_chunked(offset, deadline);
+            } else if (head.has_length) {
+                check_size(head.content_length);
+                if (!fill(offset + head.content_length, deadline)) {
+                    truncated();
+                }
+                response.body = m_buffer.substr(offset, head.content_length);
+            } else {
+                while (fill(m_buffer.size() + 1, deadline)) {
+                    check_size(m_buffer.size() - offset);
+                }
+                response.body = m_buffer.substr(offset);
+            }
+            if (!head.keep_alive) {
+                m_stream.reset();
+            }
+            return response;
+        }
+    }
+
+    Endpoint m_endpoint;
+    std::string m_host_header;
+    std::unique_ptr<Stream> m_stream;
+    std::string m_buffer;
+    bool m_received_any = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_http_transport(const Endpoint& endpoint)
+{
+    return std::make_unique<HttpTransport>(endpoint);
+}
+
+}  // namespace volumecli

@@ -1,0 +1,162 @@
+#include <volumecli/operations.hpp>
+
+#include <volumecli/error.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace volumecli {
+
+namespace {
+
+// `driver "D": Call "V": ` with control characters escaped, so the error stays on one line.
+std::string context(const Driver& driver, const char* call, const std::string* volume)
+{
+    const auto quote = [](const std::string& text) {
+        std::string out = "\"";
+        for (const char c : text) {
+            if (static_cast<unsigned char>(c) < 0x20) {
+                static constexpr char k_hex[] = "0123456789abcdef";
+                out += "\\x";
+                out.push_back(k_hex[(static_cast<unsigned char>(c) >> 4U) & 0xfU]);
+                out.push_back(k_hex[static_cast<unsigned char>(c) & 0xfU]);
+            } else {
+                out.push_back(c);
+            }
+        }
+        return out + "\"";
+    };
+    std::string text = "driver " + quote(driver.name()) + ": " + call;
+    if (volume != nullptr) {
+        text += " " + quote(*volume);
+    }
+    return text + ": ";
+}
+
+template <typename Function>
+auto in_context(const Driver& driver, const char* call, const std::string* volume, Function&& function)
+{
+    try {
+        return function();
+    } catch (const Error& error) {
+        rethrow_with_context(error, context(driver, call, volume));
+    }
+}
+
+LookupResult lookup(Driver& driver, const std::string& volume)
+{
+    auto result = in_context(driver, "Get", &volume, [&] { return driver.get(volume); });
+    if (result.kind == LookupResult::Kind::found) {
+        if (result.volume.name.empty()) {
+            result.volume.name = volume;
+        } else if (result.volume.name != volume) {
+            spdlog::info("driver \"{}\" calls volume \"{}\" \"{}\"", driver.name(), volume, result.volume.name);
+        }
+    } else if (result.kind == LookupResult::Kind::unsupported) {
+        spdlog::info("driver \"{}\" has no VolumeDriver.Get; using the name \"{}\" as given", driver.name(), volume);
+    }
+    return result;
+}
+
+// The name later calls use: Get's, or the given one when the driver has no Get. "Not found"
+// ends the operation, as in dvdcli.
+std::string resolved_name(Driver& driver, const std::string& volume, const LookupResult& found)
+{
+    switch (found.kind) {
+    case LookupResult::Kind::found: return found.volume.name;
+    case LookupResult::Kind::unsupported: return volume;
+    case LookupResult::Kind::not_found: break;
+    }
+    throw DriverError(context(driver, "Get", &volume) + found.message);
+}
+
+void check_mountpoint(const Driver& driver, const char* call, const std::string& name, const std::string& path)
+{
+    if (!is_usable_mountpoint(path)) {
+        std::string shown;
+        for (const char c : path) {
+            shown += (c == '\n') ? std::string("\\n") : (c == '\r') ? std::string("\\r") : (c == '\0') ? std::string("\\0") : std::string(1, c);
+        }
+        throw ProtocolError(context(driver, call, &name) + "invalid mountpoint \"" + shown +
+                            "\": not an absolute path on one line");
+    }
+}
+
+}  // namespace
+
+bool is_usable_mountpoint(const std::string& path)
+{
+    return !path.empty() && path.front() == '/' && path.find_first_of(std::string("\n\r\0", 3)) == std::string::npos;
+}
+
+MountResult mount_volume(Driver& driver, const MountRequest& request)
+{
+    const auto found = lookup(driver, request.volume);
+    std::string name = request.volume;
+    if (found.kind == LookupResult::Kind::found) {
+        name = found.volume.name;
+    } else if (request.explicit_create) {
+        if (found.kind == LookupResult::Kind::not_found) {
+            throw DriverError(context(driver, "Get", &request.volume) + found.message);
+        }
+    } else {
+        spdlog::info("driver \"{}\": creating volume \"{}\" ({})", driver.name(), request.volume, found.message);
+        in_context(driver, "Create", &request.volume, [&] { driver.create(request.volume, request.options); });
+    }
+    const auto mountpoint = in_context(driver, "Mount", &name, [&] { return driver.mount(name, request.mount_id); });
+    check_mountpoint(driver, "Mount", name, mountpoint);
+    return {name, mountpoint};
+}
+
+void unmount_volume(Driver& driver, const std::string& volume, const std::string& mount_id)
+{
+    const std::string name = resolved_name(driver, volume, lookup(driver, volume));
+    in_context(driver, "Unmount", &name, [&] { driver.unmount(name, mount_id); });
+}
+
+MountResult volume_path(Driver& driver, const std::string& volume)
+{
+    const auto found = lookup(driver, volume);
+    const std::string name = resolved_name(driver, volume, found);
+    if (found.kind == LookupResult::Kind::found && !found.volume.mountpoint.empty()) {
+        check_mountpoint(driver, "Get", name, found.volume.mountpoint);
+        return {name, found.volume.mountpoint};
+    }
+    const auto mountpoint = in_context(driver, "Path", &name, [&] { return driver.path(name); });
+    if (mountpoint.empty()) {
+        throw DriverError(context(driver, "Path", &name) + "no mountpoint: the volume is not mounted");
+    }
+    check_mountpoint(driver, "Path", name, mountpoint);
+    return {name, mountpoint};
+}
+
+void create_volume(Driver& driver, const std::string& volume, const VolumeOptions& options)
+{
+    in_context(driver, "Create", &volume, [&] { driver.create(volume, options); });
+}
+
+void remove_volume(Driver& driver, const std::string& volume)
+{
+    const std::string name = resolved_name(driver, volume, lookup(driver, volume));
+    in_context(driver, "Remove", &name, [&] { driver.remove(name); });
+}
+
+Volume get_volume(Driver& driver, const std::string& volume)
+{
+    const auto found = lookup(driver, volume);
+    if (found.kind != LookupResult::Kind::found) {
+        throw DriverError(context(driver, "Get", &volume) + found.message);
+    }
+    return found.volume;
+}
+
+std::vector<Volume> list_volumes(Driver& driver)
+{
+    return in_context(driver, "List", nullptr, [&] { return driver.list(); });
+}
+
+Capabilities driver_capabilities(Driver& driver)
+{
+    return in_context(driver, "Capabilities", nullptr, [&] { return driver.capabilities(); });
+}
+
+}  // namespace volumecli

@@ -1,0 +1,62 @@
+#pragma once
+
+// A connected byte stream with deadlines: plain socket or TLS. Internal to the transport.
+
+#include <volumecli/endpoint.hpp>
+#include <volumecli/transport.hpp>
+
+#include <cstddef>
+#include <memory>
+
+namespace volumecli::detail {
+
+// Owns a file descriptor.
+class UniqueFd {
+public:
+    UniqueFd() = default;
+    explicit UniqueFd(int fd) : m_fd(fd) {}
+    ~UniqueFd();
+    UniqueFd(UniqueFd&& other) noexcept : m_fd(other.release()) {}
+    UniqueFd& operator=(UniqueFd&& other) noexcept;
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+
+    [[nodiscard]] int get() const { return m_fd; }
+    int release()
+    {
+        const int fd = m_fd;
+        m_fd = -1;
+        return fd;
+    }
+
+private:
+    int m_fd = -1;
+};
+
+class Stream {
+public:
+    virtual ~Stream() = default;
+    Stream() = default;
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+    Stream(Stream&&) = delete;
+    Stream& operator=(Stream&&) = delete;
+
+    // Writes all of `data`. Throws TransportError (peer gone) or TimeoutError.
+    virtual void write_all(const char* data, std::size_t size, Clock::time_point deadline) = 0;
+    // Reads up to `size` bytes; returns 0 at end of stream. Throws TransportError (reset),
+    // TimeoutError, or UnreachableError (TLS alert from the peer).
+    virtual std::size_t read_some(char* data, std::size_t size, Clock::time_point deadline) = 0;
+};
+
+// Waits until `fd` is ready for `events` (POLLIN/POLLOUT); throws TimeoutError at the deadline.
+void wait_ready(int fd, short events, Clock::time_point deadline, const char* waiting_for);
+
+std::unique_ptr<Stream> make_plain_stream(UniqueFd fd);
+
+// Runs the TLS handshake on the connected `fd` for `endpoint` (certificates verified unless
+// tls_files.insecure_skip_verify). Throws UnreachableError for certificate problems,
+// TransportError when the peer drops the connection, TimeoutError at the deadline.
+std::unique_ptr<Stream> make_tls_stream(UniqueFd fd, const Endpoint& endpoint, Clock::time_point deadline);
+
+}  // namespace volumecli::detail
