@@ -68,23 +68,22 @@ std::unique_ptr<Driver> open_driver(const CliOptions& options)
 std::string execute(const CliOptions& options)
 {
     const auto driver = open_driver(options);
-    const std::string mount_id =
-        options.mount_id.value_or(default_mount_id(options.driver, options.volume));
+    const std::string mount_id = options.mount_id.value_or(default_mount_id(options.driver, options.volume));
     switch (options.command) {
-    case Command::mount: {
-        MountRequest request{options.volume, options.volume_options, options.explicit_create, mount_id};
-        return render_mount(mount_volume(*driver, request), options.format);
-    }
-    case Command::unmount: unmount_volume(*driver, options.volume, mount_id); return {};
-    case Command::path: return render_mount(volume_path(*driver, options.volume), options.format);
-    case Command::create:
-        create_volume(*driver, options.volume, options.volume_options);
-        return render_created(options.volume, options.format);
-    case Command::remove: remove_volume(*driver, options.volume); return {};
-    case Command::get: return render_volume(get_volume(*driver, options.volume), options.format);
-    case Command::list: return render_list(list_volumes(*driver), options.format);
-    case Command::capabilities: return render_capabilities(driver_capabilities(*driver), options.format);
-    case Command::version: return render_version();
+        case Command::mount: {
+            MountRequest request{options.volume, options.volume_options, options.explicit_create, mount_id};
+            return render_mount(mount_volume(*driver, request), options.format);
+        }
+        case Command::unmount: unmount_volume(*driver, options.volume, mount_id); return {};
+        case Command::path: return render_mount(volume_path(*driver, options.volume), options.format);
+        case Command::create:
+            create_volume(*driver, options.volume, options.volume_options);
+            return render_created(options.volume, options.format);
+        case Command::remove: remove_volume(*driver, options.volume); return {};
+        case Command::get: return render_volume(get_volume(*driver, options.volume), options.format);
+        case Command::list: return render_list(list_volumes(*driver), options.format);
+        case Command::capabilities: return render_capabilities(driver_capabilities(*driver), options.format);
+        case Command::version: return render_version();
     }
     return {};
 }

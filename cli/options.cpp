@@ -28,8 +28,7 @@ struct CommandInfo {
 constexpr std::array<CommandInfo, 9> k_commands = {{
     {Command::mount, "mount", "Mount a volume (creating it unless --explicitcreate) and print its path",
      "dvdcli mount --volumedriver=rexray --volumename=vol1 --volumeopts=size=5"},
-    {Command::unmount, "unmount", "Unmount a volume",
-     "dvdcli unmount --volumedriver=rexray --volumename=vol1"},
+    {Command::unmount, "unmount", "Unmount a volume", "dvdcli unmount --volumedriver=rexray --volumename=vol1"},
     {Command::path, "path", "Print the path where a volume is mounted",
      "dvdcli path --volumedriver=rexray --volumename=vol1"},
     {Command::create, "create", "Create a volume",
@@ -48,7 +47,10 @@ bool needs_volume(Command command)
     return command != Command::list && command != Command::capabilities && command != Command::version;
 }
 
-milliseconds to_milliseconds(double seconds) { return milliseconds(static_cast<long long>(std::llround(seconds * 1000.0))); }
+milliseconds to_milliseconds(double seconds)
+{
+    return milliseconds(static_cast<long long>(std::llround(seconds * 1000.0)));
+}
 
 std::string absolute_dir(const std::string& dir, const char* variable)
 {
@@ -147,8 +149,9 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
     app.fallthrough();
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("dvdcli ") + version());
-    app.footer("Flags may come before or after the command. Exit status: 0 success, 1 driver error, 2 usage "
-               "error, 3 driver not found or unreachable, 4 timed out, 5 protocol violation. See dvdcli(1).");
+    app.footer(
+        "Flags may come before or after the command. Exit status: 0 success, 1 driver error, 2 usage "
+        "error, 3 driver not found or unreachable, 4 timed out, 5 protocol violation. See dvdcli(1).");
 
     std::string driver;
     std::string volume;
@@ -171,13 +174,13 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
                                  "Driver option K=V; repeatable; split on commas (a piece without '=' continues "
                                  "the previous value)")
                       ->allow_extra_args(false);
-    auto* single =
-        app.add_option("--volumeopt", single_options, "Driver option K=V; repeatable; never split on commas")
-            ->allow_extra_args(false);
+    auto* single = app.add_option("--volumeopt", single_options, "Driver option K=V; repeatable; never split on commas")
+                       ->allow_extra_args(false);
     app.add_flag("--explicitcreate,--explicitCreate", explicit_create,
                  "Never create a missing volume on mount (--explicitcreate=false to allow)");
-    app.add_option("--mountid", mount_id, "Mount ID sent with Mount and Unmount (default: derived from driver and "
-                                          "volume name)");
+    app.add_option("--mountid", mount_id,
+                   "Mount ID sent with Mount and Unmount (default: derived from driver and "
+                   "volume name)");
     app.add_option("--plugin-addr", plugin_address,
                    "Plugin address, bypassing discovery: unix:///path.sock, tcp://host:port, https://host:port");
     app.add_option("--cacert", ca_file, "CA certificate for an https --plugin-addr (default: system roots)");
@@ -207,6 +210,9 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
     } catch (const CLI::CallForVersion&) {
         return {std::nullopt, app.version() + "\n"};
     } catch (const CLI::ParseError& error) {
+        if (app.get_subcommands().empty() && !app.remaining().empty()) {
+            throw UsageError("unknown command \"" + app.remaining().front() + "\" (see dvdcli --help)");
+        }
         throw UsageError(std::string(error.what()) + " (see dvdcli --help)");
     }
 

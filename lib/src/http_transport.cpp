@@ -7,8 +7,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -17,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <cctype>
@@ -103,7 +103,10 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Stream> make_plain_stream(UniqueFd fd) { return std::make_unique<PlainStream>(std::move(fd)); }
+std::unique_ptr<Stream> make_plain_stream(UniqueFd fd)
+{
+    return std::make_unique<PlainStream>(std::move(fd));
+}
 
 }  // namespace detail
 
@@ -268,19 +271,19 @@ class HttpTransport final : public Transport {
 public:
     explicit HttpTransport(Endpoint endpoint) : m_endpoint(std::move(endpoint))
     {
-        m_host_header = m_endpoint.kind == Endpoint::Kind::unix_socket
-                            ? std::string("plugin.moby.localhost")
-                            : (m_endpoint.host.find(':') != std::string::npos ? "[" + m_endpoint.host + "]"
-                                                                               : m_endpoint.host) +
-                                  ":" + m_endpoint.port;
+        m_host_header =
+            m_endpoint.kind == Endpoint::Kind::unix_socket
+                ? std::string("plugin.moby.localhost")
+                : (m_endpoint.host.find(':') != std::string::npos ? "[" + m_endpoint.host + "]" : m_endpoint.host) +
+                      ":" + m_endpoint.port;
     }
 
     HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline) override
     {
-        std::string request = "POST " + path + " HTTP/1.1\r\nHost: " + m_host_header +
-                              "\r\nUser-Agent: dvdcli/" + version() +
-                              "\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n";
+        std::string request =
+            "POST " + path + " HTTP/1.1\r\nHost: " + m_host_header + "\r\nUser-Agent: dvdcli/" + version() +
+            "\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n";
         request += body;
         const bool reused = m_stream != nullptr;
         try {
@@ -362,9 +365,9 @@ private:
             std::size_t digits = 0;
             for (const char c : size_text) {
                 const int value = std::isdigit(static_cast<unsigned char>(c)) != 0 ? c - '0'
-                                  : (c >= 'a' && c <= 'f')                           ? c - 'a' + 10
-                                  : (c >= 'A' && c <= 'F')                           ? c - 'A' + 10
-                                                                                     : -1;
+                                  : (c >= 'a' && c <= 'f')                         ? c - 'a' + 10
+                                  : (c >= 'A' && c <= 'F')                         ? c - 'A' + 10
+                                                                                   : -1;
                 if (value < 0) {
                     break;
                 }

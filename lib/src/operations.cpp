@@ -62,9 +62,9 @@ LookupResult lookup(Driver& driver, const std::string& volume)
 std::string resolved_name(Driver& driver, const std::string& volume, const LookupResult& found)
 {
     switch (found.kind) {
-    case LookupResult::Kind::found: return found.volume.name;
-    case LookupResult::Kind::unsupported: return volume;
-    case LookupResult::Kind::not_found: break;
+        case LookupResult::Kind::found: return found.volume.name;
+        case LookupResult::Kind::unsupported: return volume;
+        case LookupResult::Kind::not_found: break;
     }
     throw DriverError(context(driver, "Get", &volume) + found.message);
 }
@@ -74,7 +74,10 @@ void check_mountpoint(const Driver& driver, const char* call, const std::string&
     if (!is_usable_mountpoint(path)) {
         std::string shown;
         for (const char c : path) {
-            shown += (c == '\n') ? std::string("\\n") : (c == '\r') ? std::string("\\r") : (c == '\0') ? std::string("\\0") : std::string(1, c);
+            shown += (c == '\n')   ? std::string("\\n")
+                     : (c == '\r') ? std::string("\\r")
+                     : (c == '\0') ? std::string("\\0")
+                                   : std::string(1, c);
         }
         throw ProtocolError(context(driver, call, &name) + "invalid mountpoint \"" + shown +
                             "\": not an absolute path on one line");

@@ -29,7 +29,8 @@ json parse_object(const std::string& body)
     } catch (const json::exception& error) {
         std::string what = error.what();
         // Drop nlohmann's "[json.exception.parse_error.101] " tag: the user wants the reason.
-        if (const auto tag_end = what.find("] "); !what.empty() && what.front() == '[' && tag_end != std::string::npos) {
+        if (const auto tag_end = what.find("] ");
+            !what.empty() && what.front() == '[' && tag_end != std::string::npos) {
             what.erase(0, tag_end + 2);
         }
         if (body.empty()) {
@@ -91,7 +92,8 @@ Volume decode_volume(const json& object)
     const std::string created_at = string_field(object, "CreatedAt");
     if (!created_at.empty()) {
         if (!is_rfc3339(created_at)) {
-            throw ProtocolError("volume \"" + volume.name + "\": CreatedAt \"" + created_at + "\" is not an RFC 3339 time");
+            throw ProtocolError("volume \"" + volume.name + "\": CreatedAt \"" + created_at +
+                                "\" is not an RFC 3339 time");
         }
         volume.created_at = created_at;
     }
@@ -129,25 +131,25 @@ void append_json_string(std::string& out, const std::string& text)
     for (std::size_t i = 0; i < text.size(); ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            // Go also escapes <, > and & (HTML safety) and U+2028/U+2029.
-            if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-                out += "\\u00";
-                out.push_back(k_hex[c >> 4U]);
-                out.push_back(k_hex[c & 0xfU]);
-            } else if (c == 0xe2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-                       (static_cast<unsigned char>(text[i + 2]) == 0xa8 ||
-                        static_cast<unsigned char>(text[i + 2]) == 0xa9)) {
-                out += static_cast<unsigned char>(text[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029";
-                i += 2;
-            } else {
-                out.push_back(static_cast<char>(c));
-            }
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                // Go also escapes <, > and & (HTML safety) and U+2028/U+2029.
+                if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+                    out += "\\u00";
+                    out.push_back(k_hex[c >> 4U]);
+                    out.push_back(k_hex[c & 0xfU]);
+                } else if (c == 0xe2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+                           (static_cast<unsigned char>(text[i + 2]) == 0xa8 ||
+                            static_cast<unsigned char>(text[i + 2]) == 0xa9)) {
+                    out += static_cast<unsigned char>(text[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029";
+                    i += 2;
+                } else {
+                    out.push_back(static_cast<char>(c));
+                }
         }
     }
     out.push_back('"');
@@ -190,7 +192,10 @@ std::string mount_request(const std::string& name, const std::string& id)
     return out;
 }
 
-std::string empty_request() { return "{}\n"; }
+std::string empty_request()
+{
+    return "{}\n";
+}
 
 std::vector<std::string> decode_implements(const std::string& body)
 {
@@ -211,7 +216,10 @@ std::vector<std::string> decode_implements(const std::string& body)
     return implements;
 }
 
-std::string decode_err(const std::string& body) { return string_field(parse_object(body), "Err"); }
+std::string decode_err(const std::string& body)
+{
+    return string_field(parse_object(body), "Err");
+}
 
 MountpointReply decode_mountpoint(const std::string& body)
 {

@@ -86,7 +86,8 @@ void PluginDriver::activate()
     static const std::string k_method = "Plugin.Activate";
     const HttpResponse response = call(k_method, std::string(), CallLength::normal);
     if (response.status != 200) {
-        throw ProtocolError(codec::failure_message(k_method + ": HTTP " + std::to_string(response.status), response.body));
+        throw ProtocolError(
+            codec::failure_message(k_method + ": HTTP " + std::to_string(response.status), response.body));
     }
     const auto implements = decode(k_method, response.body, codec::decode_implements);
     if (std::find(implements.begin(), implements.end(), "VolumeDriver") == implements.end()) {
@@ -131,8 +132,7 @@ void PluginDriver::remove(const std::string& volume)
 std::string PluginDriver::mount(const std::string& volume, const std::string& mount_id)
 {
     static const std::string k_method = "VolumeDriver.Mount";
-    const auto response =
-        call_activated(k_method, codec::mount_request(volume, mount_id), CallLength::long_running);
+    const auto response = call_activated(k_method, codec::mount_request(volume, mount_id), CallLength::long_running);
     throw_if_failed(k_method, response);
     auto reply = decode(k_method, response.body, codec::decode_mountpoint);
     if (!reply.err.empty()) {

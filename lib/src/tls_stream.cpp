@@ -8,10 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
+#include <poll.h>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <poll.h>
 
 namespace volumecli::detail {
 

@@ -215,7 +215,10 @@ Endpoint parse_spec_file(const std::string& path)
     return endpoint;
 }
 
-Endpoint parse_json_spec_file(const std::string& path) { return parse_json_spec(read_spec(path), path); }
+Endpoint parse_json_spec_file(const std::string& path)
+{
+    return parse_json_spec(read_spec(path), path);
+}
 
 Endpoint parse_json_spec(const std::string& text, const std::string& origin)
 {
@@ -248,7 +251,8 @@ Endpoint parse_json_spec(const std::string& text, const std::string& origin)
     files.ca_file = string_field(*tls, "CAFile", origin);
     files.cert_file = string_field(*tls, "CertFile", origin);
     files.key_file = string_field(*tls, "KeyFile", origin);
-    if (const nlohmann::json* insecure = field(*tls, "InsecureSkipVerify"); insecure != nullptr && !insecure->is_null()) {
+    if (const nlohmann::json* insecure = field(*tls, "InsecureSkipVerify");
+        insecure != nullptr && !insecure->is_null()) {
         if (!insecure->is_boolean()) {
             throw UnreachableError("plugin spec " + origin + ": InsecureSkipVerify must be true or false");
         }

@@ -13,8 +13,8 @@ namespace volumecli {
 
 struct MountRequest {
     std::string volume;
-    VolumeOptions options;        // sent only when the volume has to be created
-    bool explicit_create = false; // never create: fail when Get finds nothing
+    VolumeOptions options;         // sent only when the volume has to be created
+    bool explicit_create = false;  // never create: fail when Get finds nothing
     std::string mount_id;
 };
 

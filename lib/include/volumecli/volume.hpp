@@ -13,9 +13,9 @@ using VolumeOptions = std::map<std::string, std::string>;
 // A volume as a driver describes it (Docker's Get/List reply).
 struct Volume {
     std::string name;
-    std::string mountpoint;                 // empty when the driver gave none
-    std::optional<std::string> created_at;  // RFC 3339, when the driver gave one
-    std::optional<std::string> status_json; // the driver's Status object, compact JSON
+    std::string mountpoint;                  // empty when the driver gave none
+    std::optional<std::string> created_at;   // RFC 3339, when the driver gave one
+    std::optional<std::string> status_json;  // the driver's Status object, compact JSON
 };
 
 // What VolumeDriver.Capabilities reports; scope is normalised to "local" or "global".
