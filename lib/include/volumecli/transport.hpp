@@ -34,7 +34,7 @@ public:
 };
 
 // Largest reply body accepted from a driver.
-inline constexpr std::size_t k_max_reply_bytes = 32U * 1024U * 1024U;
+inline constexpr std::size_t k_max_reply_bytes = std::size_t{32} * 1024 * 1024;
 
 // A transport speaking HTTP/1.1 to `endpoint` (TLS when endpoint.tls). Connects lazily.
 std::unique_ptr<Transport> make_http_transport(const Endpoint& endpoint);
