@@ -8,7 +8,7 @@ if [ -z "$clang_format" ]; then
   echo "check-format: clang-format not installed (scripts/install-deps.sh --with-tests installs it)" >&2
   exit 1
 fi
-mapfile -t files < <(git ls-files -- '*.cpp' '*.hpp' '*.cpp.in' 2>/dev/null || find cli lib plugins-discovery tests bench -name '*.[ch]pp')
+mapfile -t files < <(git ls-files -- '*.cpp' '*.hpp' 2>/dev/null || find cli lib plugins-discovery tests bench -name '*.[ch]pp')
 bad=()
 for file in "${files[@]}"; do
   [ -f "$file" ] || continue

@@ -17,7 +17,6 @@ void VolumeOptionsBuilder::add_pair(const std::string& piece)
 
 void VolumeOptionsBuilder::add_split(const std::string& argument)
 {
-    bool any_piece = false;
     std::size_t start = 0;
     while (start <= argument.size()) {
         const auto comma = argument.find(',', start);
@@ -27,7 +26,6 @@ void VolumeOptionsBuilder::add_split(const std::string& argument)
         if (piece.empty()) {
             continue;
         }
-        any_piece = true;
         if (piece.find('=') != std::string::npos) {
             add_pair(piece);
         } else if (m_has_last) {
@@ -37,9 +35,6 @@ void VolumeOptionsBuilder::add_split(const std::string& argument)
         } else {
             throw UsageError("invalid volume option \"" + piece + "\": expected KEY=VALUE");
         }
-    }
-    if (!any_piece) {
-        throw UsageError("invalid volume option \"" + argument + "\": expected KEY=VALUE");
     }
 }
 

@@ -66,12 +66,26 @@ TEST_CASE("VolumeOptionsBuilder::add_split accumulates repeated --volumeopts", "
 
 TEST_CASE("VolumeOptionsBuilder::add_split rejects malformed --volumeopts", "[options]")
 {
-    auto argument = GENERATE(as<std::string>{}, "", "foo", "foo,a=b", "=v", "=", "a=b,=c", "a=1,=", ",=x");
+    auto argument = GENERATE(as<std::string>{}, "foo", "foo,a=b", "=v", "=", "a=b,=c", "a=1,=", ",=x");
     CAPTURE(argument);
 
     VolumeOptionsBuilder builder;
 
     CHECK_THROWS_AS(builder.add_split(argument), UsageError);
+}
+
+TEST_CASE("VolumeOptionsBuilder::add_split drops a value made only of empty pieces", "[options]")
+{
+    auto argument = GENERATE(as<std::string>{}, "", ",", ",,");
+    CAPTURE(argument);
+
+    VolumeOptionsBuilder builder;
+    builder.add_split("a=1");
+    builder.add_split(argument);
+    builder.add_split("rw");
+
+    // Nothing was added, so "rw" still continues a=1.
+    CHECK(builder.options() == VolumeOptions{{"a", "1,rw"}});
 }
 
 TEST_CASE("VolumeOptionsBuilder::add_split rejects a continuation before any option", "[options]")

@@ -9,7 +9,8 @@ namespace volumecli {
 // Builds driver options from dvdcli-style arguments, in the order they were given.
 class VolumeOptionsBuilder {
 public:
-    // One --volumeopts value: split on ',' (empty pieces dropped), each piece on its first '='.
+    // One --volumeopts value: split on ',' (empty pieces dropped, so "" adds nothing), each piece
+    // on its first '='.
     // A piece without '=' continues the previous option's value (",piece"), even across calls.
     // Throws UsageError when there is no previous option to continue or a key is empty.
     void add_split(const std::string& argument);

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+
+// Small POSIX socket helpers shared by the fake plugin, the silent sockets and the reference
+// plugin. Internal to tests/support.
+namespace volumecli::test::detail {
+
+// Removes `path` if it is a socket (a stale one); throws if it is something else.
+void remove_stale_socket(const std::string& path);
+// socket+bind+listen on a unix socket; returns the fd (close-on-exec). Throws on failure.
+int listen_unix(const std::string& path, int backlog = 128);
+// Same on 127.0.0.1 with an ephemeral port, stored in `port`.
+int listen_tcp(int& port, int backlog = 128);
+// Writes everything; false when the peer went away.
+bool send_all(int fd, const std::string& data);
+// True when something accepts connect() on the unix socket right now.
+bool unix_socket_answers(const std::string& path);
+
+}  // namespace volumecli::test::detail
