@@ -97,6 +97,17 @@ public:
         }
     }
 
+    bool closed_while_idle() override
+    {
+        pollfd entry{m_fd.get(), POLLIN, 0};
+        if (::poll(&entry, 1, 0) <= 0) {
+            return false;
+        }
+        char byte = 0;
+        const ssize_t got = ::recv(m_fd.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return !(got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+    }
+
 private:
     UniqueFd m_fd;
 };
@@ -214,6 +225,7 @@ struct ParsedHead {
     bool chunked = false;
     bool has_length = false;
     std::size_t content_length = 0;
+    HttpHeaders headers;
 };
 
 ParsedHead parse_head(const std::string& head)
@@ -244,6 +256,7 @@ ParsedHead parse_head(const std::string& head)
         }
         const std::string name = lower(trim(line.substr(0, colon)));
         const std::string value = trim(line.substr(colon + 1));
+        parsed.headers.emplace_back(trim(line.substr(0, colon)), value);
         if (name == "content-length") {
             if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string::npos) {
                 throw ProtocolError("invalid Content-Length \"" + value.substr(0, 32) + "\"");
@@ -267,34 +280,36 @@ ParsedHead parse_head(const std::string& head)
     return parsed;
 }
 
-class HttpTransport final : public Transport {
+// The Host header for `endpoint`: the plugin convention on unix sockets, host:port on TCP.
+std::string host_header(const Endpoint& endpoint)
+{
+    if (endpoint.kind == Endpoint::Kind::unix_socket) {
+        return "plugin.moby.localhost";
+    }
+    return (endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
+           endpoint.port;
+}
+
+// One kept-alive HTTP/1.1 connection: sends a serialised request and reads the reply.
+class HttpConnection {
 public:
-    explicit HttpTransport(Endpoint endpoint) : m_endpoint(std::move(endpoint))
+    HttpConnection(Endpoint endpoint, detail::TlsOptions tls_options, bool fresh_tls_failures_final)
+        : m_endpoint(std::move(endpoint)),
+          m_tls_options(std::move(tls_options)),
+          m_fresh_tls_failures_final(fresh_tls_failures_final)
     {
-        m_host_header =
-            m_endpoint.kind == Endpoint::Kind::unix_socket
-                ? std::string("plugin.moby.localhost")
-                : (m_endpoint.host.find(':') != std::string::npos ? "[" + m_endpoint.host + "]" : m_endpoint.host) +
-                      ":" + m_endpoint.port;
     }
 
-    HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline) override
+    HttpResponse send(const std::string& request, Clock::time_point deadline)
     {
-        std::string request =
-            "POST " + path + " HTTP/1.1\r\nHost: " + m_host_header + "\r\nUser-Agent: dvdcli/" + version() +
-            "\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: " + std::to_string(body.size()) +
-            "\r\n\r\n";
-        request += body;
-        const bool reused = m_stream != nullptr;
-        try {
-            return exchange(request, deadline);
-        } catch (const TransportError& error) {
+        // A request that was written is never sent again from here: the plugin may have acted
+        // on it. A kept-alive connection the server has closed meanwhile is replaced before
+        // writing instead, as Go's transport does.
+        if (m_stream && m_stream->closed_while_idle()) {
+            spdlog::debug("kept-alive connection to {} was closed by the server; reconnecting", m_endpoint.address);
             m_stream.reset();
-            if (!reused || m_received_any) {
-                throw;
-            }
-            // The plugin closed the idle kept-alive connection: one fresh connection, as Go does.
-            spdlog::debug("kept-alive connection to {} closed ({}); reconnecting", m_endpoint.address, error.what());
+        }
+        try {
             return exchange(request, deadline);
         } catch (...) {
             m_stream.reset();
@@ -308,7 +323,7 @@ private:
         if (m_endpoint.kind == Endpoint::Kind::unix_socket) {
             m_stream = detail::make_plain_stream(connect_unix(m_endpoint.socket_path, deadline));
         } else if (m_endpoint.tls) {
-            m_stream = detail::make_tls_stream(connect_tcp(m_endpoint, deadline), m_endpoint, deadline);
+            m_stream = detail::make_tls_stream(connect_tcp(m_endpoint, deadline), m_endpoint, deadline, m_tls_options);
         } else {
             m_stream = detail::make_plain_stream(connect_tcp(m_endpoint, deadline));
         }
@@ -411,9 +426,26 @@ private:
     HttpResponse exchange(const std::string& request, Clock::time_point deadline)
     {
         m_received_any = false;
-        if (!m_stream) {
+        const bool fresh = m_stream == nullptr;
+        if (fresh) {
             connect(deadline);
         }
+        if (!fresh || !m_fresh_tls_failures_final || !m_endpoint.tls) {
+            return write_and_read(request, deadline);
+        }
+        try {
+            return write_and_read(request, deadline);
+        } catch (const TransportError& error) {
+            // A TLS server that dislikes the client certificate may just hang up once the
+            // handshake is over; on a new connection that is not worth retrying.
+            throw UnreachableError(
+                std::string(error.what()) + " on a new TLS connection to " + m_endpoint.address +
+                (m_tls_options.rejection_hint.empty() ? std::string() : " (" + m_tls_options.rejection_hint + ")"));
+        }
+    }
+
+    HttpResponse write_and_read(const std::string& request, Clock::time_point deadline)
+    {
         m_stream->write_all(request.data(), request.size(), deadline);
         m_buffer.clear();
         for (;;) {
@@ -437,6 +469,7 @@ private:
             }
             HttpResponse response;
             response.status = head.status;
+            response.headers = head.headers;
             if (head.chunked) {
                 response.body = read_chunked(offset, deadline);
             } else if (head.has_length) {
@@ -459,17 +492,106 @@ private:
     }
 
     Endpoint m_endpoint;
-    std::string m_host_header;
+    detail::TlsOptions m_tls_options;
+    bool m_fresh_tls_failures_final = false;
     std::unique_ptr<Stream> m_stream;
     std::string m_buffer;
     bool m_received_any = false;
 };
 
+// The Docker plugin protocol's requests: POST with exactly the headers Docker's client sends.
+class HttpTransport final : public Transport {
+public:
+    explicit HttpTransport(Endpoint endpoint)
+        : m_host_header(host_header(endpoint)), m_connection(std::move(endpoint), {}, false)
+    {
+    }
+
+    HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline) override
+    {
+        std::string request =
+            "POST " + path + " HTTP/1.1\r\nHost: " + m_host_header + "\r\nUser-Agent: dvdcli/" + version() +
+            "\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n";
+        request += body;
+        return m_connection.send(request, deadline);
+    }
+
+private:
+    std::string m_host_header;
+    HttpConnection m_connection;
+};
+
+class GeneralHttpClient final : public HttpClient {
+public:
+    GeneralHttpClient(Endpoint endpoint, HttpClientOptions options)
+        : m_host_header(host_header(endpoint)),
+          m_user_agent(std::move(options.user_agent)),
+          m_connection(std::move(endpoint),
+                       detail::TlsOptions{std::move(options.alternative_server_name), options.tls_failures_are_final,
+                                          std::move(options.tls_rejection_hint)},
+                       options.tls_failures_are_final)
+    {
+    }
+
+    HttpResponse request(const HttpRequest& request, Clock::time_point deadline) override
+    {
+        for (const auto& [name, value] : request.headers) {
+            if (!is_header_safe(name) || !is_header_safe(value)) {
+                throw UsageError("HTTP header \"" + name + "\" contains a line break or NUL");
+            }
+        }
+        if (!is_header_safe(request.method) || !is_header_safe(request.path) ||
+            request.path.find(' ') != std::string::npos) {
+            throw UsageError("invalid HTTP request line for \"" + request.path + "\"");
+        }
+        std::string text = request.method + " " + request.path + " HTTP/1.1\r\nHost: " + m_host_header + "\r\n";
+        if (!m_user_agent.empty()) {
+            text += "User-Agent: " + m_user_agent + "\r\n";
+        }
+        for (const auto& [name, value] : request.headers) {
+            text += name + ": " + value + "\r\n";
+        }
+        if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+            text += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+        }
+        text += "\r\n";
+        text += request.body;
+        return m_connection.send(text, deadline);
+    }
+
+private:
+    static bool is_header_safe(const std::string& text)
+    {
+        return text.find_first_of(std::string("\r\n\0", 3)) == std::string::npos;
+    }
+
+    std::string m_host_header;
+    std::string m_user_agent;
+    HttpConnection m_connection;
+};
+
 }  // namespace
+
+std::optional<std::string> HttpResponse::header(const std::string& name) const
+{
+    const std::string wanted = lower(name);
+    for (const auto& [key, value] : headers) {
+        if (lower(key) == wanted) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
 
 std::unique_ptr<Transport> make_http_transport(const Endpoint& endpoint)
 {
     return std::make_unique<HttpTransport>(endpoint);
+}
+
+std::unique_ptr<HttpClient> make_http_client(const Endpoint& endpoint, HttpClientOptions options)
+{
+    return std::make_unique<GeneralHttpClient>(endpoint, std::move(options));
 }
 
 }  // namespace volumecli

@@ -1,5 +1,7 @@
 #include "plugin_codec.hpp"
 
+#include "json_fields.hpp"
+
 #include <volumecli/error.hpp>
 
 #include <nlohmann/json.hpp>
@@ -44,29 +46,9 @@ json parse_object(const std::string& body)
     return value;
 }
 
-bool equals_ignoring_case(const std::string& a, const char* b)
-{
-    std::size_t i = 0;
-    for (; i < a.size() && b[i] != '\0'; ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return i == a.size() && b[i] == '\0';
-}
-
-// Go's encoding/json matching: an exact key wins, else any key equal ignoring case.
 const json* field(const json& object, const char* key)
 {
-    if (const auto exact = object.find(key); exact != object.end()) {
-        return &*exact;
-    }
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        if (equals_ignoring_case(it.key(), key)) {
-            return &it.value();
-        }
-    }
-    return nullptr;
+    return json_fields::find(object, key);
 }
 
 std::string string_field(const json& object, const char* key)

@@ -2,6 +2,7 @@
 
 #include <volumecli/error.hpp>
 
+#include "durations.hpp"
 #include "plugin_codec.hpp"
 
 #include <spdlog/spdlog.h>
@@ -18,21 +19,6 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds k_normal_timeout{60000};
 constexpr milliseconds k_long_timeout{120000};
-
-std::string seconds_text(milliseconds duration)
-{
-    const auto whole = duration.count() / 1000;
-    const auto fraction = duration.count() % 1000;
-    std::string text = std::to_string(whole);
-    if (fraction != 0) {
-        std::string decimals = std::to_string(1000 + fraction).substr(1);
-        while (!decimals.empty() && decimals.back() == '0') {
-            decimals.pop_back();
-        }
-        text += "." + decimals;
-    }
-    return text + "s";
-}
 
 // Docker's two error shapes for a finished call: non-200 is "<Method>: <Err|body>", and a 200
 // carrying Err is Err verbatim.

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 namespace volumecli::detail {
 
@@ -47,6 +48,9 @@ public:
     // Reads up to `size` bytes; returns 0 at end of stream. Throws TransportError (reset),
     // TimeoutError, or UnreachableError (TLS alert from the peer).
     virtual std::size_t read_some(char* data, std::size_t size, Clock::time_point deadline) = 0;
+    // True when the peer has closed or reset the connection, or sent something unasked, while
+    // it sat idle between requests: it must not be reused. Never blocks.
+    [[nodiscard]] virtual bool closed_while_idle() = 0;
 };
 
 // Waits until `fd` is ready for `events` (POLLIN/POLLOUT); throws TimeoutError at the deadline.
@@ -54,9 +58,21 @@ void wait_ready(int fd, short events, Clock::time_point deadline, const char* wa
 
 std::unique_ptr<Stream> make_plain_stream(UniqueFd fd);
 
+// Adjustments for clients other than the Docker plugin transport.
+struct TlsOptions {
+    // Also accept a server certificate for this name instead of the dialled host (empty: none).
+    std::string alternative_server_name;
+    // The peer dropping the connection during the handshake throws UnreachableError, not
+    // TransportError (which callers retry).
+    bool eof_is_final = false;
+    // Appended to messages about the peer refusing the connection (alerts, early end of stream).
+    std::string rejection_hint;
+};
+
 // Runs the TLS handshake on the connected `fd` for `endpoint` (certificates verified unless
 // tls_files.insecure_skip_verify). Throws UnreachableError for certificate problems,
 // TransportError when the peer drops the connection, TimeoutError at the deadline.
-std::unique_ptr<Stream> make_tls_stream(UniqueFd fd, const Endpoint& endpoint, Clock::time_point deadline);
+std::unique_ptr<Stream> make_tls_stream(UniqueFd fd, const Endpoint& endpoint, Clock::time_point deadline,
+                                        const TlsOptions& options = {});
 
 }  // namespace volumecli::detail

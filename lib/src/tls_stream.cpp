@@ -46,10 +46,33 @@ struct SslDeleter {
     void operator()(SSL* ssl) const { SSL_free(ssl); }
 };
 
+// " (hint)" when there is a hint.
+std::string with_hint(const std::string& hint)
+{
+    return hint.empty() ? std::string() : " (" + hint + ")";
+}
+
+struct X509Deleter {
+    void operator()(X509* certificate) const { X509_free(certificate); }
+};
+
+// The certificate names `host` (an IP literal or a DNS name) or `alternative`.
+bool names_either(X509* certificate, const std::string& host, const std::string& alternative)
+{
+    const bool host_matches = is_ip_literal(host)
+                                  ? X509_check_ip_asc(certificate, host.c_str(), 0) == 1
+                                  : X509_check_host(certificate, host.c_str(), host.size(), 0, nullptr) == 1;
+    return host_matches || X509_check_host(certificate, alternative.c_str(), alternative.size(), 0, nullptr) == 1;
+}
+
 class TlsStream final : public Stream {
 public:
-    TlsStream(UniqueFd fd, std::unique_ptr<SSL_CTX, ContextDeleter> context, std::unique_ptr<SSL, SslDeleter> ssl)
-        : m_fd(std::move(fd)), m_context(std::move(context)), m_ssl(std::move(ssl))
+    TlsStream(UniqueFd fd, std::unique_ptr<SSL_CTX, ContextDeleter> context, std::unique_ptr<SSL, SslDeleter> ssl,
+              std::string rejection_hint)
+        : m_fd(std::move(fd)),
+          m_context(std::move(context)),
+          m_ssl(std::move(ssl)),
+          m_rejection_hint(std::move(rejection_hint))
     {
     }
 
@@ -83,6 +106,25 @@ public:
         }
     }
 
+    bool closed_while_idle() override
+    {
+        pollfd entry{m_fd.get(), POLLIN, 0};
+        if (SSL_pending(m_ssl.get()) == 0 && ::poll(&entry, 1, 0) <= 0) {
+            return false;
+        }
+        // TLS 1.3 servers send session tickets after the handshake: reading them is not a sign
+        // of a closed connection. Anything else (close_notify, EOF, application data) is.
+        char byte = 0;
+        std::size_t got = 0;
+        const int rc = SSL_peek_ex(m_ssl.get(), &byte, 1, &got);
+        if (rc == 1) {
+            return true;
+        }
+        const int error = SSL_get_error(m_ssl.get(), rc);
+        ERR_clear_error();
+        return error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE;
+    }
+
 private:
     void wait_or_throw(int error, Clock::time_point deadline, const char* waiting_for)
     {
@@ -97,18 +139,20 @@ private:
                                  (saved != 0 ? std::strerror(saved) : "unexpected end of stream"));
         } else {
             // An alert from the peer, e.g. it rejected our client certificate after the handshake.
-            throw UnreachableError("TLS: " + openssl_reason());
+            throw UnreachableError("TLS: " + openssl_reason() + with_hint(m_rejection_hint));
         }
     }
 
     UniqueFd m_fd;
     std::unique_ptr<SSL_CTX, ContextDeleter> m_context;
     std::unique_ptr<SSL, SslDeleter> m_ssl;
+    std::string m_rejection_hint;
 };
 
 }  // namespace
 
-std::unique_ptr<Stream> make_tls_stream(UniqueFd fd, const Endpoint& endpoint, Clock::time_point deadline)
+std::unique_ptr<Stream> make_tls_stream(UniqueFd fd, const Endpoint& endpoint, Clock::time_point deadline,
+                                        const TlsOptions& options)
 {
     // SSL_write on a socket the peer closed raises SIGPIPE; a CLI must get EPIPE instead.
     std::signal(SIGPIPE, SIG_IGN);
@@ -148,11 +192,18 @@ std::unique_ptr<Stream> make_tls_stream(UniqueFd fd, const Endpoint& endpoint, C
     if (!ssl || SSL_set_fd(ssl.get(), fd.get()) != 1) {
         throw UnreachableError("TLS: " + openssl_reason());
     }
-    if (is_ip_literal(endpoint.host)) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), endpoint.host.c_str());
-    } else {
+    // OpenSSL requires every name it is given to match, so "this host or the alternative name" is
+    // checked by hand once the chain has been verified.
+    const bool check_names_later = !options.alternative_server_name.empty() && !files.insecure_skip_verify;
+    if (!is_ip_literal(endpoint.host)) {
         SSL_set_tlsext_host_name(ssl.get(), endpoint.host.c_str());
-        SSL_set1_host(ssl.get(), endpoint.host.c_str());
+    }
+    if (!check_names_later) {
+        if (is_ip_literal(endpoint.host)) {
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), endpoint.host.c_str());
+        } else {
+            SSL_set1_host(ssl.get(), endpoint.host.c_str());
+        }
     }
 
     for (;;) {
@@ -171,12 +222,25 @@ std::unique_ptr<Stream> make_tls_stream(UniqueFd fd, const Endpoint& endpoint, C
                                    ": certificate verification failed: " + X509_verify_cert_error_string(verify));
         } else if (error == SSL_ERROR_SYSCALL) {
             ERR_clear_error();
-            throw TransportError("TLS handshake with " + endpoint.address + ": connection closed by the peer");
+            const std::string message = "TLS handshake with " + endpoint.address + ": connection closed by the peer";
+            if (options.eof_is_final) {
+                throw UnreachableError(message + with_hint(options.rejection_hint));
+            }
+            throw TransportError(message);
         } else {
-            throw UnreachableError("TLS handshake with " + endpoint.address + ": " + openssl_reason());
+            throw UnreachableError("TLS handshake with " + endpoint.address + ": " + openssl_reason() +
+                                   with_hint(options.rejection_hint));
         }
     }
-    return std::make_unique<TlsStream>(std::move(fd), std::move(context), std::move(ssl));
+    if (check_names_later) {
+        const std::unique_ptr<X509, X509Deleter> peer(SSL_get1_peer_certificate(ssl.get()));
+        if (!peer || !names_either(peer.get(), endpoint.host, options.alternative_server_name)) {
+            throw UnreachableError("TLS handshake with " + endpoint.address +
+                                   ": certificate verification failed: the server certificate is for neither " +
+                                   endpoint.host + " nor " + options.alternative_server_name);
+        }
+    }
+    return std::make_unique<TlsStream>(std::move(fd), std::move(context), std::move(ssl), options.rejection_hint);
 }
 
 }  // namespace volumecli::detail

@@ -2,6 +2,8 @@
 
 #include <volumecli/error.hpp>
 
+#include "json_fields.hpp"
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -48,28 +50,9 @@ Endpoint endpoint_from_address(const std::string& address, const std::string& or
     }
 }
 
-bool equals_ignoring_case(const std::string& a, const char* b)
-{
-    std::size_t i = 0;
-    for (; i < a.size() && b[i] != '\0'; ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return i == a.size() && b[i] == '\0';
-}
-
 const nlohmann::json* field(const nlohmann::json& object, const char* key)
 {
-    if (const auto exact = object.find(key); exact != object.end()) {
-        return &*exact;
-    }
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        if (equals_ignoring_case(it.key(), key)) {
-            return &it.value();
-        }
-    }
-    return nullptr;
+    return json_fields::find(object, key);
 }
 
 std::string string_field(const nlohmann::json& object, const char* key, const std::string& origin)

@@ -8,7 +8,8 @@ namespace volumecli {
 class TransportError;
 
 // How long transient failures are retried, with backoff 1, 2, 4, 8, 8... seconds: a retry is
-// made only while the time spent so far plus the next pause stays within `window`.
+// made only while the pauses so far plus the next one stay within `window` (15 s: attempts at
+// about 0, 1, 3, 7 and 15 s, as Docker).
 struct RetryPolicy {
     std::chrono::milliseconds window{15000};
     // Pauses between attempts; tests replace it to run without waiting.

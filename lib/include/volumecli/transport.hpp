@@ -5,15 +5,24 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace volumecli {
 
 using Clock = std::chrono::steady_clock;
 
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
 struct HttpResponse {
     int status = 0;
     std::string body;
+    HttpHeaders headers{};  // in arrival order, names as sent
+
+    // The value of the first header called `name` (case-insensitive); nullopt when absent.
+    [[nodiscard]] std::optional<std::string> header(const std::string& name) const;
 };
 
 // Sends plugin requests over one connection, kept alive between calls.
@@ -38,5 +47,45 @@ inline constexpr std::size_t k_max_reply_bytes = std::size_t{32} * 1024 * 1024;
 
 // A transport speaking HTTP/1.1 to `endpoint` (TLS when endpoint.tls). Connects lazily.
 std::unique_ptr<Transport> make_http_transport(const Endpoint& endpoint);
+
+// One request of a general HTTP/1.1 client. Host, User-Agent and (when there is a body, or for
+// POST and PUT) Content-Length are added by the client; `headers` follow them verbatim.
+struct HttpRequest {
+    std::string method;  // "GET", "POST", "DELETE", ...
+    std::string path;    // "/v1/version", already percent-encoded
+    HttpHeaders headers;
+    std::string body;
+};
+
+// A general HTTP/1.1 client on one connection, kept alive between calls (the engine behind
+// make_http_transport). request() throws exactly as Transport::post does.
+class HttpClient {
+public:
+    virtual ~HttpClient() = default;
+    HttpClient() = default;
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+    HttpClient(HttpClient&&) = delete;
+    HttpClient& operator=(HttpClient&&) = delete;
+
+    virtual HttpResponse request(const HttpRequest& request, Clock::time_point deadline) = 0;
+};
+
+struct HttpClientOptions {
+    std::string user_agent;  // the User-Agent header, e.g. "flockercli/0.3.0"
+    // TLS: also accept a server certificate issued for this name instead of the dialled host
+    // (Flocker's own client checks "control-service" whatever address it dialled). Empty: only
+    // the dialled host.
+    std::string alternative_server_name;
+    // TLS: when a new connection fails after the TCP connect (handshake failure, alert, end of
+    // stream before the first reply), throw UnreachableError instead of TransportError, so the
+    // failure is final rather than retried. Only the TCP connect itself stays retryable.
+    bool tls_failures_are_final = false;
+    // Appended to the message of such a failure: what the user should check.
+    std::string tls_rejection_hint;
+};
+
+// A client speaking HTTP/1.1 to `endpoint` (TLS when endpoint.tls). Connects lazily.
+std::unique_ptr<HttpClient> make_http_client(const Endpoint& endpoint, HttpClientOptions options);
 
 }  // namespace volumecli
