@@ -5,9 +5,12 @@
 
 #include <volumecli/discovery.hpp>
 #include <volumecli/error.hpp>
+#include <volumecli/flocker_driver.hpp>
+#include <volumecli/local_driver.hpp>
 #include <volumecli/mount_id.hpp>
 #include <volumecli/operations.hpp>
 #include <volumecli/plugin_driver.hpp>
+#include <volumecli/task.hpp>
 #include <volumecli/transport.hpp>
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -15,15 +18,18 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
+
+extern char** environ;
 
 namespace volumecli::cli {
 
 namespace {
 
-void set_up_logging()
+void set_up_logging(const std::string& program)
 {
-    auto logger = spdlog::stderr_logger_st("dvdcli");
+    auto logger = spdlog::stderr_logger_st(program);
     logger->set_pattern("%n: %l: %v");
     logger->set_level(spdlog::level::warn);
     spdlog::set_default_logger(std::move(logger));
@@ -45,8 +51,43 @@ std::optional<std::string> from_process_environment(const char* name)
     return std::nullopt;
 }
 
-std::unique_ptr<Driver> open_driver(const CliOptions& options)
+std::unique_ptr<Driver> open_flocker_driver(const CliOptions& options, const std::string& name_key)
 {
+    FlockerSettings settings;
+    settings.control_host = options.flocker.control_host;
+    settings.control_port = options.flocker.control_port;
+    settings.node_uuid = options.flocker.node_uuid;
+    const auto given = [](const std::string& value) {
+        return value.empty() ? std::nullopt : std::optional<std::string>(value);
+    };
+    settings.ca_file = given(options.tls_files.ca_file);
+    settings.cert_file = given(options.tls_files.cert_file);
+    settings.key_file = given(options.tls_files.key_file);
+    settings.name_key = !name_key.empty() ? name_key : options.flocker.name_key.value_or(settings.name_key);
+    settings.wait_timeout = options.flocker.wait_timeout.value_or(settings.wait_timeout);
+    settings.timeout = options.timeout;
+    settings.retry.window = options.retry_window;
+    settings.started = options.started;
+    try {
+        return make_flocker_driver(options.driver, settings);
+    } catch (const Error& error) {
+        rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+    }
+}
+
+// `name_key`: the Flocker metadata key naming volumes, when the caller fixes it (FLOCKER_ID).
+std::unique_ptr<Driver> open_driver(const CliOptions& options, const std::string& name_key = {})
+{
+    if (options.driver == "local" && !options.plugin_address) {
+        // Built in, as in Docker: no plugin is looked for.
+        LocalSettings settings;
+        settings.root = options.local_root;
+        settings.lock_timeout = options.timeout.value_or(settings.lock_timeout);
+        return make_local_driver(options.driver, settings);
+    }
+    if (options.program == "flockercli") {
+        return open_flocker_driver(options, name_key);
+    }
     PluginSettings settings;
     settings.timeout = options.timeout;
     settings.retry.window = options.retry_window;
@@ -57,12 +98,68 @@ std::unique_ptr<Driver> open_driver(const CliOptions& options)
     } else {
         discovery::validate_plugin_name(options.driver);
         try {
+            // A Docker plugin called "flocker" wins, as in dvdcli; without one, the control service.
+            if (options.driver == "flocker" && !discovery::find_plugin(options.driver, options.search_paths)) {
+                return open_flocker_driver(options, name_key);
+            }
             endpoint = discovery::resolve_plugin(options.driver, options.search_paths, settings.retry);
         } catch (const Error& error) {
             rethrow_with_context(error, "driver \"" + options.driver + "\": ");
         }
     }
+    if (!options.plugin_address && (!options.tls_files.ca_file.empty() || !options.tls_files.cert_file.empty() ||
+                                    !options.tls_files.key_file.empty())) {
+        throw UsageError("--cacert, --cert and --key apply to an https --plugin-addr or the Flocker driver only");
+    }
     return std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings);
+}
+
+EnvironmentList process_environment()
+{
+    EnvironmentList environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string text = *entry;
+        const auto equals = text.find('=');
+        if (equals != std::string::npos) {
+            environment.emplace_back(text.substr(0, equals), text.substr(equals + 1));
+        }
+    }
+    return environment;
+}
+
+// dvdcli exec: volumes from the environment first (slot order, then FLOCKER_ID), then --volume.
+int execute_task(const CliOptions& options)
+{
+    const EnvironmentList environment = process_environment();
+    // flockercli is the Flocker tool: its task volumes are Flocker datasets unless they say otherwise.
+    const bool flocker_tool = options.program == "flockercli";
+    std::vector<TaskVolume> volumes = task_volumes_from_environment(environment, flocker_tool ? "flocker" : "rexray");
+    for (const auto& flag : options.volume_flags) {
+        volumes.push_back(parse_volume_flag(flag));
+    }
+    for (const auto& volume : volumes) {
+        if (flocker_tool && volume.driver != "flocker" && volume.driver != "local") {
+            throw UsageError(volume.origin +
+                             ": flockercli mounts Flocker (and local) volumes only; use dvdcli for "
+                             "driver \"" +
+                             volume.driver + "\"");
+        }
+    }
+    std::map<std::string, std::unique_ptr<Driver>> drivers;
+    TaskSettings settings;
+    settings.open_driver = [&](const TaskVolume& volume) -> Driver& {
+        const std::string key = volume.driver + "\n" + volume.name_key;
+        auto& driver = drivers[key];
+        if (!driver) {
+            CliOptions driver_options = options;
+            driver_options.driver = volume.driver;
+            driver_options.plugin_address.reset();
+            driver = open_driver(driver_options, volume.name_key);
+        }
+        return *driver;
+    };
+    settings.mount_id = [](const TaskVolume& /*volume*/) { return random_mount_id(); };
+    return run_task(volumes, options.exec_command, environment, settings);
 }
 
 std::string execute(const CliOptions& options)
@@ -84,6 +181,7 @@ std::string execute(const CliOptions& options)
         case Command::list: return render_list(list_volumes(*driver), options.format);
         case Command::capabilities: return render_capabilities(driver_capabilities(*driver), options.format);
         case Command::version: return render_version();
+        case Command::exec: break;  // handled by execute_task
     }
     return {};
 }
@@ -113,14 +211,19 @@ std::string one_line(std::string text)
 
 int run(int argc, char** argv)
 {
-    set_up_logging();
+    const auto started = Clock::now();
+    set_up_logging(program_name(argc > 0 ? argv[0] : nullptr));
     try {
-        const ParseResult parsed = parse_command_line(argc, argv, from_process_environment);
+        ParseResult parsed = parse_command_line(argc, argv, from_process_environment);
         if (!parsed.options) {
             write_stdout(parsed.output);
             return 0;
         }
+        parsed.options->started = started;
         apply_log_level(parsed.options->log_level);
+        if (parsed.options->command == Command::exec) {
+            return execute_task(*parsed.options);
+        }
         write_stdout(execute(*parsed.options));
         return 0;
     } catch (const Error& error) {

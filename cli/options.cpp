@@ -8,8 +8,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <string_view>
 #include <utility>
 
 namespace volumecli::cli {
@@ -23,28 +25,42 @@ struct CommandInfo {
     const char* name;
     const char* description;
     const char* example;
+    const char* flocker_example;
 };
 
-constexpr std::array<CommandInfo, 9> k_commands = {{
+constexpr std::array<CommandInfo, 10> k_commands = {{
     {Command::mount, "mount", "Mount a volume (creating it unless --explicitcreate) and print its path",
-     "dvdcli mount --volumedriver=rexray --volumename=vol1 --volumeopts=size=5"},
-    {Command::unmount, "unmount", "Unmount a volume", "dvdcli unmount --volumedriver=rexray --volumename=vol1"},
+     "dvdcli mount --volumedriver=rexray --volumename=vol1 --volumeopts=size=5",
+     "flockercli mount --volumename=vol1 --volumeopts=size=10G"},
+    {Command::unmount, "unmount", "Unmount a volume", "dvdcli unmount --volumedriver=rexray --volumename=vol1",
+     "flockercli unmount --volumename=vol1"},
     {Command::path, "path", "Print the path where a volume is mounted",
-     "dvdcli path --volumedriver=rexray --volumename=vol1"},
+     "dvdcli path --volumedriver=rexray --volumename=vol1", "flockercli path --volumename=vol1"},
     {Command::create, "create", "Create a volume",
-     "dvdcli create --volumedriver=rexray --volumename=vol1 --volumeopts=size=5,iops=150"},
-    {Command::remove, "remove", "Remove a volume", "dvdcli remove --volumedriver=rexray --volumename=vol1"},
+     "dvdcli create --volumedriver=rexray --volumename=vol1 --volumeopts=size=5,iops=150",
+     "flockercli create --volumename=vol1 --volumeopts=size=10G"},
+    {Command::remove, "remove", "Remove a volume", "dvdcli remove --volumedriver=rexray --volumename=vol1",
+     "flockercli remove --volumename=vol1"},
     {Command::get, "get", "Print a volume's name as the driver knows it (--format=json: all it reports)",
-     "dvdcli get --volumedriver=rexray --volumename=vol1 --format=json"},
-    {Command::list, "list", "List the driver's volumes, one name per line", "dvdcli list --volumedriver=rexray"},
+     "dvdcli get --volumedriver=rexray --volumename=vol1 --format=json",
+     "flockercli get --volumename=vol1 --format=json"},
+    {Command::list, "list", "List the driver's volumes, one name per line", "dvdcli list --volumedriver=rexray",
+     "flockercli list --control-host=flocker.example.com"},
     {Command::capabilities, "capabilities", "Print the driver's scope (local or global)",
-     "dvdcli capabilities --volumedriver=rexray"},
-    {Command::version, "version", "Print version information", "dvdcli version"},
+     "dvdcli capabilities --volumedriver=rexray", "flockercli capabilities"},
+    {Command::version, "version", "Print version information", "dvdcli version", "flockercli version"},
+    {Command::exec, "exec",
+     "Run a task with its volumes: exec [--volume=DRIVER:NAME[:PATH]]... [--] COMMAND [ARGS...] mounts them "
+     "(DVDI_VOLUME_*, FLOCKER_ID, --volume), runs COMMAND, then unmounts",
+     "DVDI_VOLUME_NAME=data DVDI_VOLUME_DRIVER=local DVDI_VOLUME_CONTAINERPATH=/tmp/data \\\n"
+     "    dvdcli exec -- sh -c 'echo hi > /tmp/data/f'",
+     "FLOCKER_ID=data FLOCKER_CONTAINER_VOLUME_PATH=/tmp/data flockercli exec -- ls /tmp/data"},
 }};
 
 bool needs_volume(Command command)
 {
-    return command != Command::list && command != Command::capabilities && command != Command::version;
+    return command != Command::list && command != Command::capabilities && command != Command::version &&
+           command != Command::exec;
 }
 
 milliseconds to_milliseconds(double seconds)
@@ -110,7 +126,67 @@ void check_text(const std::string& value, const char* flag)
     }
 }
 
+// Flags that take a value, so that a separate value word is never mistaken for a command.
+constexpr std::array<std::string_view, 19> k_value_flags = {
+    "volumedriver", "volumename",   "volumeopts", "volumeopt",     "mountid",      "plugin-addr", "cacert",
+    "cert",         "key",          "timeout",    "retry-timeout", "log-level",    "format",      "volume",
+    "control-host", "control-port", "node-uuid",  "name-key",      "wait-timeout",
+};
+
+bool takes_value(std::string_view name)
+{
+    return std::find(k_value_flags.begin(), k_value_flags.end(), name) != k_value_flags.end();
+}
+
+struct SplitArguments {
+    std::vector<std::string> for_parser;  // in CLI11's order: last word first
+    std::vector<std::string> command;     // exec's COMMAND [ARGS...], untouched
+};
+
+// Two things CLI11 cannot do for us. exec's command and its arguments must reach it untouched,
+// even when they look like our flags, so they are cut off here: the command starts after "--" or
+// at the first word after "exec" that is neither a flag nor a flag's value. And CLI11 reads
+// "--flag=" (empty value) as "--flag" followed by the next word as its value, so
+// "--volumedriver= --retry-timeout=0" would name a driver "--retry-timeout=0": an empty
+// --volumeopts adds no option, and any other empty value is an error.
+SplitArguments split_arguments(int argc, const char* const* argv)
+{
+    SplitArguments split;
+    bool in_exec = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (in_exec && (arg == "--" || (!arg.empty() && arg.front() != '-'))) {
+            split.command.assign(argv + i + (arg == "--" ? 1 : 0), argv + argc);
+            break;
+        }
+        if (arg == "exec") {
+            in_exec = true;
+        } else if (arg.compare(0, 2, "--") == 0 && arg.find('=') == arg.size() - 1 &&
+                   takes_value(std::string_view(arg).substr(2, arg.size() - 3))) {
+            if (arg == "--volumeopts=") {
+                continue;
+            }
+            throw UsageError(arg.substr(0, arg.size() - 1) + " needs a value (see --help)");
+        } else if (arg.size() > 2 && arg.compare(0, 2, "--") == 0 && takes_value(std::string_view(arg).substr(2)) &&
+                   i + 1 < argc) {
+            split.for_parser.push_back(arg);
+            split.for_parser.emplace_back(argv[++i]);
+            continue;
+        }
+        split.for_parser.push_back(arg);
+    }
+    std::reverse(split.for_parser.begin(), split.for_parser.end());
+    return split;
+}
+
 }  // namespace
+
+std::string program_name(const char* argv0)
+{
+    const std::string path = argv0 != nullptr ? argv0 : "";
+    const std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+    return base == "flockercli" ? base : "dvdcli";
+}
 
 const char* command_name(Command command)
 {
@@ -145,13 +221,20 @@ LogLevel parse_log_level(const std::string& name, const char* source)
 
 ParseResult parse_command_line(int argc, const char* const* argv, const Environment& environment)
 {
-    CLI::App app("dvdcli: a Docker volume driver CLI (volumecli)", "dvdcli");
+    const std::string program = program_name(argc > 0 ? argv[0] : nullptr);
+    const bool flocker_tool = program == "flockercli";
+    CLI::App app(flocker_tool ? "flockercli: volumes on the Flocker control service (volumecli)"
+                              : "dvdcli: a Docker volume driver CLI (volumecli)",
+                 program);
     app.fallthrough();
     app.require_subcommand(1);
-    app.set_version_flag("--version", std::string("dvdcli ") + version());
+    // Left-over words are reported below in our own words.
+    app.allow_extras();
+    app.set_version_flag("--version", program + " " + version());
     app.footer(
         "Flags may come before or after the command. Exit status: 0 success, 1 driver error, 2 usage "
-        "error, 3 driver not found or unreachable, 4 timed out, 5 protocol violation. See dvdcli(1).");
+        "error, 3 driver not found or unreachable, 4 timed out, 5 protocol violation. See " +
+        program + "(1).");
 
     std::string driver;
     std::string volume;
@@ -183,9 +266,25 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
                    "volume name)");
     app.add_option("--plugin-addr", plugin_address,
                    "Plugin address, bypassing discovery: unix:///path.sock, tcp://host:port, https://host:port");
-    app.add_option("--cacert", ca_file, "CA certificate for an https --plugin-addr (default: system roots)");
-    app.add_option("--cert", cert_file, "Client certificate for an https --plugin-addr");
-    app.add_option("--key", key_file, "Client private key for an https --plugin-addr");
+    app.add_option("--cacert", ca_file,
+                   "CA certificate: for an https --plugin-addr (default: system roots), or Flocker's cluster CA");
+    app.add_option("--cert", cert_file, "Client certificate, for an https --plugin-addr or Flocker");
+    app.add_option("--key", key_file, "Client private key, for an https --plugin-addr or Flocker");
+    std::string control_host;
+    std::string control_port;
+    std::string node_uuid;
+    std::string name_key;
+    double wait_seconds = 0;
+    auto* control_host_option =
+        app.add_option("--control-host", control_host, "Flocker control service host (default: from agent.yml)");
+    auto* control_port_option =
+        app.add_option("--control-port", control_port, "Flocker control service REST port (default 4523)");
+    auto* node_uuid_option = app.add_option("--node-uuid", node_uuid, "This node's Flocker UUID (default: looked up)");
+    auto* name_key_option =
+        app.add_option("--name-key", name_key, "Flocker dataset metadata key holding the volume name (default: name)");
+    auto* wait_option = app.add_option("--wait-timeout", wait_seconds,
+                                       "Seconds a Flocker mount may wait for the dataset to arrive (default 120)")
+                            ->check(CLI::Range(0.001, 86400.0));
     auto* timeout = app.add_option("--timeout", timeout_seconds,
                                    "Seconds allowed for each call, connect included (default: 120 for Create "
                                    "and Mount, 60 for the others)")
@@ -197,12 +296,22 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
         app.add_option("--log-level", log_level, "trace, debug, info, warn (default), error, critical or off");
     app.add_option("--format", format, "Output format: text or json")->check(CLI::IsMember({"text", "json"}));
 
+    std::vector<std::string> volume_flags;
     for (const auto& info : k_commands) {
-        app.add_subcommand(info.name, info.description)->footer(std::string("Example:\n  ") + info.example);
+        auto* command = app.add_subcommand(info.name, info.description);
+        command->footer(std::string("Example:\n  ") + (flocker_tool ? info.flocker_example : info.example) +
+                        "\n\nEvery flag of '" + program +
+                        " --help' (--volumename, --volumeopts, --timeout, ...) may be given before or after the "
+                        "command.");
+        if (info.command == Command::exec) {
+            command->add_option("--volume", volume_flags, "A volume for the command: DRIVER:NAME[:CONTAINERPATH]")
+                ->allow_extra_args(false);
+        }
     }
 
+    SplitArguments arguments = split_arguments(argc, argv);
     try {
-        app.parse(argc, argv);
+        app.parse(std::move(arguments.for_parser));
     } catch (const CLI::CallForHelp&) {
         return {std::nullopt, app.help()};
     } catch (const CLI::CallForAllHelp&) {
@@ -211,9 +320,9 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
         return {std::nullopt, app.version() + "\n"};
     } catch (const CLI::ParseError& error) {
         if (app.get_subcommands().empty() && !app.remaining().empty()) {
-            throw UsageError("unknown command \"" + app.remaining().front() + "\" (see dvdcli --help)");
+            throw UsageError("unknown command \"" + app.remaining().front() + "\" (see " + program + " --help)");
         }
-        throw UsageError(std::string(error.what()) + " (see dvdcli --help)");
+        throw UsageError(std::string(error.what()) + " (see " + program + " --help)");
     }
 
     CliOptions options;
@@ -225,6 +334,17 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
     if (options.command == Command::version) {
         return {std::nullopt, render_version()};
     }
+    if (const auto extras = app.remaining(); !extras.empty()) {
+        throw UsageError("unexpected argument \"" + extras.front() + "\" (see --help)");
+    }
+    if (options.command == Command::exec) {
+        options.volume_flags = volume_flags;
+        options.exec_command = arguments.command;
+        if (options.exec_command.empty()) {
+            throw UsageError("exec: no command given (" + program +
+                             " exec [--volume=D:N[:PATH]]... -- COMMAND [ARGS...])");
+        }
+    }
 
     if (auto level = environment("DVDCLI_LOG_LEVEL"); level && !level->empty()) {
         options.log_level = parse_log_level(*level, "DVDCLI_LOG_LEVEL");
@@ -233,6 +353,9 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
         options.log_level = parse_log_level(log_level, "--log-level");
     }
     options.search_paths = search_paths_from(environment);
+    if (const auto local_root = environment("DVDCLI_LOCAL_ROOT")) {
+        options.local_root = absolute_dir(*local_root, "DVDCLI_LOCAL_ROOT");
+    }
     options.format = format == "json" ? OutputFormat::json : OutputFormat::text;
     options.explicit_create = explicit_create;
     options.retry_window = to_milliseconds(retry_seconds);
@@ -241,20 +364,42 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
     }
     options.volume_options = collect_volume_options(app, split, single);
 
+    options.program = program;
+    options.tls_files.ca_file = ca_file;
+    options.tls_files.cert_file = cert_file;
+    options.tls_files.key_file = key_file;
     if (!plugin_address.empty()) {
+        if (flocker_tool) {
+            throw UsageError("flockercli talks to the Flocker control service: --plugin-addr does not apply");
+        }
         check_text(plugin_address, "--plugin-addr");
         options.plugin_address = plugin_address;
-        options.tls_files.ca_file = ca_file;
-        options.tls_files.cert_file = cert_file;
-        options.tls_files.key_file = key_file;
         if (cert_file.empty() != key_file.empty()) {
             throw UsageError("--cert and --key go together");
         }
-    } else if (!ca_file.empty() || !cert_file.empty() || !key_file.empty()) {
-        throw UsageError("--cacert, --cert and --key apply to an https --plugin-addr only");
+    }
+    const auto set_if_given = [](const CLI::Option* option, const std::string& value, const char* flag,
+                                 std::optional<std::string>& target) {
+        if (option->count() > 0) {
+            check_text(value, flag);
+            target = value;
+        }
+    };
+    set_if_given(control_host_option, control_host, "--control-host", options.flocker.control_host);
+    set_if_given(control_port_option, control_port, "--control-port", options.flocker.control_port);
+    set_if_given(node_uuid_option, node_uuid, "--node-uuid", options.flocker.node_uuid);
+    set_if_given(name_key_option, name_key, "--name-key", options.flocker.name_key);
+    if (wait_option->count() > 0) {
+        options.flocker.wait_timeout = to_milliseconds(wait_seconds);
+    }
+    if (flocker_tool) {
+        if (!driver.empty() && driver != "flocker") {
+            throw UsageError("flockercli uses the Flocker driver: --volumedriver=" + driver + " does not apply");
+        }
+        driver = "flocker";
     }
     options.driver = driver.empty() && options.plugin_address ? *options.plugin_address : driver;
-    if (options.driver.empty()) {
+    if (options.driver.empty() && options.command != Command::exec) {
         throw UsageError(std::string("missing --volumedriver for ") + command_name(options.command));
     }
     if (needs_volume(options.command)) {

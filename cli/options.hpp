@@ -2,21 +2,33 @@
 
 #include <volumecli/discovery.hpp>
 #include <volumecli/endpoint.hpp>
+#include <volumecli/transport.hpp>
 #include <volumecli/volume.hpp>
 
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace volumecli::cli {
 
-enum class Command { mount, unmount, path, create, remove, get, list, capabilities, version };
+enum class Command { mount, unmount, path, create, remove, get, list, capabilities, version, exec };
 enum class OutputFormat { text, json };
 enum class LogLevel { trace, debug, info, warn, error, critical, off };
 
+// The Flocker control-service flags, as given (unset: the driver looks further).
+struct FlockerFlags {
+    std::optional<std::string> control_host;
+    std::optional<std::string> control_port;
+    std::optional<std::string> node_uuid;
+    std::optional<std::string> name_key;
+    std::optional<std::chrono::milliseconds> wait_timeout;
+};
+
 // Everything one invocation needs, from argv and the environment.
 struct CliOptions {
+    std::string program = "dvdcli";  // argv[0]'s name: "flockercli" selects the Flocker driver
     Command command = Command::version;
     std::string driver;
     std::string volume;
@@ -24,12 +36,17 @@ struct CliOptions {
     bool explicit_create = false;
     std::optional<std::string> mount_id;
     std::optional<std::string> plugin_address;
-    TlsFiles tls_files;  // for --plugin-addr=https://...
+    TlsFiles tls_files;  // --cacert, --cert, --key: for --plugin-addr=https://... and Flocker
+    FlockerFlags flocker;
     std::optional<std::chrono::milliseconds> timeout;
     std::chrono::milliseconds retry_window{15000};
     LogLevel log_level = LogLevel::warn;
     OutputFormat format = OutputFormat::text;
     discovery::SearchPaths search_paths;
+    std::string local_root = "/var/lib/dvdcli/volumes";  // DVDCLI_LOCAL_ROOT
+    std::vector<std::string> volume_flags;               // exec --volume=DRIVER:NAME[:CONTAINERPATH]
+    std::vector<std::string> exec_command;               // exec's COMMAND [ARGS...]
+    Clock::time_point started = Clock::now();            // process start: deadlines count from it
 };
 
 // What parsing produced: options to run, or text (help, version) to print before exiting 0.
@@ -39,6 +56,9 @@ struct ParseResult {
 };
 
 using Environment = std::function<std::optional<std::string>(const char* name)>;
+
+// The program's name as invoked: "flockercli" or "dvdcli".
+std::string program_name(const char* argv0);
 
 // Parses argv (flags before or after the command) and the DVDCLI_* environment.
 // Throws UsageError for anything malformed.

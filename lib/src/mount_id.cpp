@@ -1,5 +1,9 @@
 #include <volumecli/mount_id.hpp>
 
+#include <volumecli/error.hpp>
+
+#include <sys/random.h>
+
 #include <array>
 #include <cstdint>
 
@@ -84,6 +88,26 @@ std::string sha256_hex(const std::string& data)
         for (int shift = 28; shift >= 0; shift -= 4) {
             out.push_back(k_hex[(word >> shift) & 0xfU]);
         }
+    }
+    return out;
+}
+
+std::string random_mount_id()
+{
+    std::array<unsigned char, 32> bytes{};
+    std::size_t filled = 0;
+    while (filled < bytes.size()) {
+        const ssize_t got = ::getrandom(bytes.data() + filled, bytes.size() - filled, 0);
+        if (got < 0) {
+            throw DriverError("cannot read random bytes for a mount ID");
+        }
+        filled += static_cast<std::size_t>(got);
+    }
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string out;
+    for (const unsigned char byte : bytes) {
+        out.push_back(k_hex[byte >> 4U]);
+        out.push_back(k_hex[byte & 0xfU]);
     }
     return out;
 }

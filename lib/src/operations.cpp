@@ -97,6 +97,11 @@ MountResult mount_volume(Driver& driver, const MountRequest& request)
     std::string name = request.volume;
     if (found.kind == LookupResult::Kind::found) {
         name = found.volume.name;
+        if (!request.options.empty()) {
+            // As in Docker and dvdcli, options only shape a new volume; say so rather than drop them silently.
+            spdlog::warn("driver \"{}\": volume \"{}\" exists; its options (--volumeopts) are ignored", driver.name(),
+                         request.volume);
+        }
     } else if (request.explicit_create) {
         if (found.kind == LookupResult::Kind::not_found) {
             throw DriverError(context(driver, "Get", &request.volume) + found.message);
@@ -112,7 +117,8 @@ MountResult mount_volume(Driver& driver, const MountRequest& request)
 
 void unmount_volume(Driver& driver, const std::string& volume, const std::string& mount_id)
 {
-    const std::string name = resolved_name(driver, volume, lookup(driver, volume));
+    const std::string name =
+        driver.looks_up_before_release() ? resolved_name(driver, volume, lookup(driver, volume)) : volume;
     in_context(driver, "Unmount", &name, [&] { driver.unmount(name, mount_id); });
 }
 
@@ -139,7 +145,8 @@ void create_volume(Driver& driver, const std::string& volume, const VolumeOption
 
 void remove_volume(Driver& driver, const std::string& volume)
 {
-    const std::string name = resolved_name(driver, volume, lookup(driver, volume));
+    const std::string name =
+        driver.looks_up_before_release() ? resolved_name(driver, volume, lookup(driver, volume)) : volume;
     in_context(driver, "Remove", &name, [&] { driver.remove(name); });
 }
 

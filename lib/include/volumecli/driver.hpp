@@ -51,6 +51,11 @@ public:
     virtual std::vector<Volume> list() = 0;
     // Reports the driver's scope; drivers without the call report "local".
     virtual Capabilities capabilities() = 0;
+
+    // Whether unmount and remove look the volume up with get first (dvdcli's sequence, which
+    // also picks up a name the driver normalised). A driver that finds volumes itself, and can
+    // release what a lookup would not show, answers false.
+    [[nodiscard]] virtual bool looks_up_before_release() const { return true; }
 };
 
 }  // namespace volumecli

@@ -8,6 +8,9 @@ namespace volumecli {
 // volume names only, so a mount and a later unmount from another process send the same ID.
 std::string default_mount_id(const std::string& driver, const std::string& volume);
 
+// A fresh random mount ID (64 lowercase hex digits from the kernel's random source).
+std::string random_mount_id();
+
 // SHA-256 of `data` as 64 lowercase hex digits.
 std::string sha256_hex(const std::string& data);
 

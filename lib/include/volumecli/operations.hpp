@@ -27,13 +27,15 @@ struct MountResult {
 // non-200) Create then Mount the given name, unless explicit_create. A driver without Get
 // makes mount go straight to Create (or to Mount, with explicit_create).
 MountResult mount_volume(Driver& driver, const MountRequest& request);
-// Get, then Unmount the name Get returned (the given name if the driver has no Get).
+// Get, then Unmount the name Get returned (the given name if the driver has no Get, or does
+// not look volumes up before releasing them).
 void unmount_volume(Driver& driver, const std::string& volume, const std::string& mount_id);
 // Get's Mountpoint when it has one, else Path's. Throws DriverError when there is none.
 MountResult volume_path(Driver& driver, const std::string& volume);
 // Create, directly (no Get), as dvdcli.
 void create_volume(Driver& driver, const std::string& volume, const VolumeOptions& options);
-// Get, then Remove the name Get returned (the given name if the driver has no Get).
+// Get, then Remove the name Get returned (the given name if the driver has no Get, or does not
+// look volumes up before releasing them).
 void remove_volume(Driver& driver, const std::string& volume);
 // Get. Throws DriverError when the volume is not found.
 Volume get_volume(Driver& driver, const std::string& volume);

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <volumecli/driver.hpp>
+#include <volumecli/volume.hpp>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace volumecli {
+
+// One volume a task asks for, from the DVDI_VOLUME_* / FLOCKER_* environment or a --volume flag.
+struct TaskVolume {
+    std::string driver;
+    std::string name;
+    VolumeOptions options;
+    std::string container_path;  // empty: the task uses the host path
+    bool explicit_create = false;
+    std::string mountpoint_variable;  // exported to the command with the host path, e.g. DVDI_VOLUME_MOUNTPOINT2
+    std::string name_key;             // Flocker: the metadata key naming datasets (FLOCKER_ID for FLOCKER_ID)
+    std::string origin;               // where the request came from, for messages
+};
+
+using EnvironmentList = std::vector<std::pair<std::string, std::string>>;
+
+// Reads the volumes of mesos-module-dvdi's contract: DVDI_VOLUME_{NAME,DRIVER,OPTS,CONTAINERPATH,
+// EXPLICITCREATE,DVDCLI} with an optional one-digit slot suffix (none = slot 0), in slot order,
+// then FLOCKER_ID with FLOCKER_CONTAINER_VOLUME_PATH (driver "flocker"). Slots without a name
+// are skipped. Throws UsageError for a variable with one of those prefixes and another suffix,
+// a value with a newline or NUL, or malformed options.
+// `default_driver` serves slots without DVDI_VOLUME_DRIVER (mesos-module-dvdi's is "rexray").
+std::vector<TaskVolume> task_volumes_from_environment(const EnvironmentList& environment,
+                                                      const std::string& default_driver = "rexray");
+
+// Parses a --volume value: DRIVER:NAME[:CONTAINERPATH], split at the first two colons (so the
+// container path may hold more). Throws UsageError.
+TaskVolume parse_volume_flag(const std::string& value);
+
+// Checks a container path as mesos-module-dvdi did: absolute, and existing unless under /tmp.
+// Throws UsageError.
+void validate_container_path(const std::string& path);
+
+struct TaskSettings {
+    // Returns the driver for a volume; called once per volume, in order.
+    std::function<Driver&(const TaskVolume& volume)> open_driver;
+    // Unique to this run, so two tasks sharing a volume never release it under each other.
+    std::function<std::string(const TaskVolume&)> mount_id;
+};
+
+// Mounts `volumes` in order (attaching each container path: a bind mount when the process may
+// mount, else a symlink, replacing one left by an earlier run), runs `command` (no shell) with
+// the mountpoint variables added to `environment`, forwards SIGTERM, SIGINT and SIGHUP to it,
+// then unmounts in reverse order. Returns the command's exit status (128+N for a signal).
+// If a mount fails, the volumes already mounted are unmounted, the command is not run and the
+// mount's error is thrown. A cleanup failure after a successful command is thrown too.
+int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::string>& command,
+             const EnvironmentList& environment, const TaskSettings& settings);
+
+}  // namespace volumecli

@@ -1,0 +1,402 @@
+#include <volumecli/local_driver.hpp>
+
+#include <volumecli/error.hpp>
+
+#include "local_mount.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <thread>
+
+namespace volumecli {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* k_state_file = "state.json";
+const std::array<const char*, 3> k_option_keys = {"type", "device", "o"};
+
+struct VolumeState {
+    VolumeOptions options;
+    std::vector<std::string> mount_ids;
+    std::string created_at;
+
+    [[nodiscard]] bool needs_mount() const { return options.count("type") != 0; }
+};
+
+[[noreturn]] void system_error(const std::string& what)
+{
+    throw DriverError(what + ": " + std::strerror(errno));
+}
+
+std::string now_rfc3339()
+{
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+void make_dir(const std::string& path, mode_t mode)
+{
+    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+        system_error("create directory " + path);
+    }
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+        throw DriverError(path + " is not a directory");
+    }
+}
+
+void make_dirs(const std::string& path, mode_t mode)
+{
+    for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+        const std::string parent = path.substr(0, slash);
+        if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
+            system_error("create directory " + parent);
+        }
+    }
+    make_dir(path, mode);
+}
+
+// An exclusive flock on <root>/.locks/<name>.lock: released by the kernel when the process
+// dies, so a killed invocation never blocks the next one. Lock files are never removed, so
+// every process always locks the same inode.
+class VolumeLock {
+public:
+    VolumeLock(const std::string& root, const std::string& name, std::chrono::milliseconds timeout)
+    {
+        const std::string dir = root + "/.locks";
+        make_dirs(dir, 0700);
+        const std::string path = dir + "/" + name + ".lock";
+        m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (m_fd < 0) {
+            system_error("open lock " + path);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::chrono::milliseconds pause{2};
+        while (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+            if (errno != EWOULDBLOCK && errno != EINTR) {
+                const int error = errno;
+                ::close(m_fd);
+                throw DriverError("lock " + path + ": " + std::strerror(error));
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                ::close(m_fd);
+                throw TimeoutError("another dvdcli process holds volume \"" + name + "\" (waited " +
+                                   std::to_string(timeout.count() / 1000) + "s for " + path + ")");
+            }
+            std::this_thread::sleep_for(pause);
+            pause = std::min(pause * 2, std::chrono::milliseconds{50});
+        }
+    }
+    ~VolumeLock() { ::close(m_fd); }
+    VolumeLock(const VolumeLock&) = delete;
+    VolumeLock& operator=(const VolumeLock&) = delete;
+    VolumeLock(VolumeLock&&) = delete;
+    VolumeLock& operator=(VolumeLock&&) = delete;
+
+private:
+    int m_fd = -1;
+};
+
+int remove_entry(const char* path, const struct stat* /*info*/, int type, FTW* /*walk*/)
+{
+    const int rc = (type == FTW_DP) ? ::rmdir(path) : ::unlink(path);
+    return rc == 0 || errno == ENOENT ? 0 : -1;
+}
+
+class LocalDriver final : public Driver {
+public:
+    LocalDriver(std::string name, LocalSettings settings) : m_name(std::move(name)), m_settings(std::move(settings))
+    {
+    }
+
+    [[nodiscard]] const std::string& name() const override { return m_name; }
+
+    void create(const std::string& volume, const VolumeOptions& options) override
+    {
+        validate_local_volume_name(volume);
+        validate_options(options);
+        make_dirs(m_settings.root, 0701);
+        const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
+        if (const auto existing = load(volume)) {
+            if (existing->options != options) {
+                throw DriverError("volume \"" + volume + "\" already exists with other options");
+            }
+            return;  // Docker's local driver: creating an existing volume returns it
+        }
+        make_dir(volume_dir(volume), 0701);
+        make_dir(data_dir(volume), 0755);
+        save(volume, VolumeState{options, {}, now_rfc3339()});
+    }
+
+    void remove(const std::string& volume) override
+    {
+        validate_local_volume_name(volume);
+        const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
+        const VolumeState state = load_existing(volume);
+        if (!state.mount_ids.empty()) {
+            throw DriverError("volume \"" + volume + "\" is in use: mounted for " +
+                              std::to_string(state.mount_ids.size()) + " mount ID(s)");
+        }
+        if (local::is_mount_point(data_dir(volume))) {
+            throw DriverError("volume \"" + volume + "\" is still mounted at " + data_dir(volume));
+        }
+        // Renamed away first, so a crash mid-delete never leaves half a volume under its name.
+        const std::string trash = m_settings.root + "/.removing-" + volume + "-" + std::to_string(::getpid());
+        if (::rename(volume_dir(volume).c_str(), trash.c_str()) != 0) {
+            system_error("remove volume " + volume_dir(volume));
+        }
+        if (::nftw(trash.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0) {
+            system_error("delete " + trash);
+        }
+    }
+
+    std::string mount(const std::string& volume, const std::string& mount_id) override
+    {
+        validate_local_volume_name(volume);
+        const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
+        VolumeState state = load_existing(volume);
+        const std::string target = data_dir(volume);
+        if (std::find(state.mount_ids.begin(), state.mount_ids.end(), mount_id) != state.mount_ids.end()) {
+            return target;  // this holder has it already
+        }
+        // After a crash between mount(2) and saving the state, the mount is there already.
+        const bool mount_now = state.needs_mount() && state.mount_ids.empty() && !local::is_mount_point(target);
+        if (mount_now) {
+            local::mount_volume({state.options["type"], state.options["device"], state.options["o"]}, target);
+        }
+        state.mount_ids.push_back(mount_id);
+        try {
+            save(volume, state);
+        } catch (const Error&) {
+            if (mount_now) {
+                local::unmount_volume(target);
+            }
+            throw;
+        }
+        return target;
+    }
+
+    void unmount(const std::string& volume, const std::string& mount_id) override
+    {
+        validate_local_volume_name(volume);
+        const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
+        VolumeState state = load_existing(volume);
+        const auto held = std::find(state.mount_ids.begin(), state.mount_ids.end(), mount_id);
+        if (held == state.mount_ids.end()) {
+            // Mesos unmounts every volume of a failed container, mounted or not.
+            spdlog::info("local volume \"{}\" is not mounted with ID {}; nothing to do", volume, mount_id);
+            return;
+        }
+        state.mount_ids.erase(held);
+        if (state.mount_ids.empty() && state.needs_mount()) {
+            local::unmount_volume(data_dir(volume));  // on failure the holder stays recorded
+        }
+        save(volume, state);
+    }
+
+    std::string path(const std::string& volume) override
+    {
+        validate_local_volume_name(volume);
+        static_cast<void>(load_existing(volume));
+        return data_dir(volume);
+    }
+
+    LookupResult get(const std::string& volume) override
+    {
+        validate_local_volume_name(volume);
+        LookupResult result;
+        const auto state = load(volume);
+        if (!state) {
+            result.kind = LookupResult::Kind::not_found;
+            result.message = "no such volume";
+            return result;
+        }
+        result.kind = LookupResult::Kind::found;
+        result.volume = describe(volume, *state);
+        return result;
+    }
+
+    std::vector<Volume> list() override
+    {
+        std::vector<Volume> volumes;
+        DIR* dir = ::opendir(m_settings.root.c_str());
+        if (dir == nullptr) {
+            if (errno == ENOENT) {
+                return volumes;
+            }
+            system_error("list " + m_settings.root);
+        }
+        std::vector<std::string> names;
+        while (const dirent* entry = ::readdir(dir)) {
+            names.emplace_back(entry->d_name);
+        }
+        ::closedir(dir);
+        std::sort(names.begin(), names.end());
+        for (const auto& volume : names) {
+            try {
+                validate_local_volume_name(volume);
+            } catch (const UsageError&) {
+                continue;  // ".locks", ".removing-*" and strangers
+            }
+            if (const auto state = load(volume)) {
+                volumes.push_back(describe(volume, *state));
+            }
+        }
+        return volumes;
+    }
+
+    Capabilities capabilities() override { return {}; }
+
+private:
+    [[nodiscard]] std::string volume_dir(const std::string& volume) const { return m_settings.root + "/" + volume; }
+    [[nodiscard]] std::string data_dir(const std::string& volume) const { return volume_dir(volume) + "/_data"; }
+
+    static void validate_options(const VolumeOptions& options)
+    {
+        for (const auto& [key, value] : options) {
+            if (std::find_if(k_option_keys.begin(), k_option_keys.end(),
+                             [&](const char* known) { return key == known; }) == k_option_keys.end()) {
+                throw UsageError("local driver: unknown option \"" + key +
+                                 "\" (known: type, device, o; for mount options with commas use "
+                                 "--volumeopt=o=opt1,opt2)");
+            }
+        }
+        const bool has_type = options.count("type") != 0;
+        if (has_type != (options.count("device") != 0)) {
+            throw UsageError("local driver: options \"type\" and \"device\" go together");
+        }
+        if (!has_type && options.count("o") != 0) {
+            throw UsageError("local driver: option \"o\" needs \"type\" and \"device\"");
+        }
+    }
+
+    Volume describe(const std::string& volume, const VolumeState& state) const
+    {
+        Volume described;
+        described.name = volume;
+        described.mountpoint = data_dir(volume);
+        if (!state.created_at.empty()) {
+            described.created_at = state.created_at;
+        }
+        json status = {{"MountIDs", state.mount_ids.size()}};
+        if (state.needs_mount()) {
+            status["Type"] = state.options.at("type");
+            status["Device"] = state.options.at("device");
+        }
+        described.status_json = status.dump();
+        return described;
+    }
+
+    [[nodiscard]] VolumeState load_existing(const std::string& volume) const
+    {
+        auto state = load(volume);
+        if (!state) {
+            throw DriverError("no such volume");
+        }
+        return std::move(*state);
+    }
+
+    [[nodiscard]] std::optional<VolumeState> load(const std::string& volume) const
+    {
+        const std::string path = volume_dir(volume) + "/" + k_state_file;
+        const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT || errno == ENOTDIR) {
+                return std::nullopt;
+            }
+            system_error("read " + path);
+        }
+        std::string text;
+        char buffer[4096];
+        ssize_t got = 0;
+        while ((got = ::read(fd, buffer, sizeof(buffer))) > 0) {
+            text.append(buffer, static_cast<std::size_t>(got));
+        }
+        ::close(fd);
+        try {
+            const json state = json::parse(text);
+            VolumeState loaded;
+            loaded.options = state.at("Options").get<VolumeOptions>();
+            loaded.mount_ids = state.at("MountIDs").get<std::vector<std::string>>();
+            loaded.created_at = state.value("CreatedAt", "");
+            return loaded;
+        } catch (const json::exception& error) {
+            throw DriverError("corrupt state file " + path + ": " + error.what());
+        }
+    }
+
+    // Written to a temporary file, flushed, then renamed over the old one: a crash leaves either
+    // the old state or the new, never a torn file.
+    void save(const std::string& volume, const VolumeState& state) const
+    {
+        const json document = {
+            {"Options", state.options}, {"MountIDs", state.mount_ids}, {"CreatedAt", state.created_at}};
+        const std::string text = document.dump() + "\n";
+        const std::string path = volume_dir(volume) + "/" + k_state_file;
+        const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            system_error("write " + temporary);
+        }
+        const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                             ::fsync(fd) == 0;
+        const int write_error = errno;
+        ::close(fd);
+        if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {
+            const int error = written ? errno : write_error;
+            ::unlink(temporary.c_str());
+            throw DriverError("write " + path + ": " + std::strerror(error));
+        }
+        if (const int dir = ::open(volume_dir(volume).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+            ::fsync(dir);
+            ::close(dir);
+        }
+    }
+
+    std::string m_name;
+    LocalSettings m_settings;
+};
+
+}  // namespace
+
+void validate_local_volume_name(const std::string& name)
+{
+    const auto allowed = [](char c, bool first) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               (!first && (c == '_' || c == '.' || c == '-'));
+    };
+    bool valid = name.size() >= 2;
+    for (std::size_t i = 0; valid && i < name.size(); ++i) {
+        valid = allowed(name[i], i == 0);
+    }
+    if (!valid) {
+        throw UsageError("invalid local volume name \"" + name +
+                         "\": use at least two of [A-Za-z0-9_.-], starting with a letter or digit");
+    }
+}
+
+std::unique_ptr<Driver> make_local_driver(const std::string& name, LocalSettings settings)
+{
+    return std::make_unique<LocalDriver>(name, std::move(settings));
+}
+
+}  // namespace volumecli

@@ -1,0 +1,413 @@
+#include <volumecli/task.hpp>
+
+#include <volumecli/error.hpp>
+#include <volumecli/operations.hpp>
+#include <volumecli/options.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <optional>
+
+namespace volumecli {
+
+namespace {
+
+constexpr std::array<const char*, 6> k_prefixes = {
+    "DVDI_VOLUME_NAME",          "DVDI_VOLUME_DRIVER",         "DVDI_VOLUME_OPTS",
+    "DVDI_VOLUME_CONTAINERPATH", "DVDI_VOLUME_EXPLICITCREATE", "DVDI_VOLUME_DVDCLI",
+};
+enum Field { k_name, k_driver, k_opts, k_container_path, k_explicit_create, k_dvdcli };
+
+void reject_control_characters(const std::string& variable, const std::string& value)
+{
+    if (value.find_first_of(std::string("\n\0", 2)) != std::string::npos) {
+        throw UsageError(variable + ": value contains a newline or NUL");
+    }
+}
+
+bool is_true(std::string value)
+{
+    const auto first = value.find_first_not_of(" \t");
+    const auto last = value.find_last_not_of(" \t");
+    value = first == std::string::npos ? std::string() : value.substr(first, last - first + 1);
+    for (char& c : value) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return value == "true";
+}
+
+bool under_tmp(const std::string& path)
+{
+    return path.compare(0, 5, "/tmp/") == 0 && path.size() > 5;
+}
+
+void make_parents(const std::string& path)
+{
+    for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+        const std::string parent = path.substr(0, slash);
+        if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
+            throw DriverError("create " + parent + ": " + std::strerror(errno));
+        }
+    }
+}
+
+enum class Attachment { none, bind, symlink };
+
+// Points `target` at `source` with a symlink made beside it and renamed over it, so a link left
+// by an earlier run is replaced without the path ever missing.
+void link_atomically(const std::string& source, const std::string& target)
+{
+    const std::string temporary = target + ".dvdcli-" + std::to_string(::getpid());
+    ::unlink(temporary.c_str());
+    if (::symlink(source.c_str(), temporary.c_str()) != 0 || ::rename(temporary.c_str(), target.c_str()) != 0) {
+        const int error = errno;
+        ::unlink(temporary.c_str());
+        throw DriverError("link " + target + " to " + source + ": " + std::strerror(error));
+    }
+}
+
+// Puts the volume at the task's container path: a bind mount if this process may mount, else a
+// symlink. A symlink already there (an earlier run's) is replaced by a new symlink, atomically.
+Attachment attach(const std::string& source, const std::string& target)
+{
+    make_parents(target);
+    struct stat info {};
+    const bool exists = ::lstat(target.c_str(), &info) == 0;
+    if (exists && S_ISLNK(info.st_mode)) {
+        link_atomically(source, target);
+        return Attachment::symlink;
+    }
+    if (!exists && ::mkdir(target.c_str(), 0755) != 0) {
+        throw DriverError("create " + target + ": " + std::strerror(errno));
+    }
+    if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0) {
+        return Attachment::bind;
+    }
+    const int error = errno;
+    if (error != EPERM && error != EACCES) {
+        throw DriverError("bind-mount " + source + " on " + target + ": " + std::strerror(error));
+    }
+    spdlog::info("cannot bind-mount {} ({}); linking it instead", target, std::strerror(error));
+    if (::rmdir(target.c_str()) != 0) {
+        throw DriverError("cannot put a symlink at " + target + ": " +
+                          (errno == ENOTEMPTY ? std::string("a non-empty directory is there") : std::strerror(errno)));
+    }
+    link_atomically(source, target);
+    return Attachment::symlink;
+}
+
+void detach(const std::string& target, Attachment attachment)
+{
+    if (attachment != Attachment::bind) {
+        return;  // a symlink stays; the next run replaces it
+    }
+    if (::umount2(target.c_str(), 0) != 0 && ::umount2(target.c_str(), MNT_DETACH) != 0) {
+        throw DriverError("unmount " + target + ": " + std::strerror(errno));
+    }
+}
+
+struct Mounted {
+    const TaskVolume* volume;
+    Driver* driver;
+    std::string mount_id;
+    Attachment attachment;
+};
+
+// Undoes `mounted` in reverse order; returns the first failure, having logged every one.
+std::exception_ptr release(std::vector<Mounted>& mounted)
+{
+    std::exception_ptr first;
+    for (auto it = mounted.rbegin(); it != mounted.rend(); ++it) {
+        try {
+            detach(it->volume->container_path, it->attachment);
+            unmount_volume(*it->driver, it->volume->name, it->mount_id);
+        } catch (const std::exception& error) {
+            spdlog::error("{}", error.what());
+            if (!first) {
+                first = std::current_exception();
+            }
+        }
+    }
+    mounted.clear();
+    return first;
+}
+
+sigset_t forwarded_signals()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);
+    return set;
+}
+
+// Takes a termination signal that arrived while volumes were being mounted off the queue (so it
+// does not strike when the mask is restored), if there is one.
+std::optional<int> pending_termination()
+{
+    sigset_t termination;
+    sigemptyset(&termination);
+    sigaddset(&termination, SIGTERM);
+    sigaddset(&termination, SIGINT);
+    sigaddset(&termination, SIGHUP);
+    const timespec no_wait{0, 0};
+    const int signal = sigtimedwait(&termination, nullptr, &no_wait);
+    if (signal > 0) {
+        return signal;
+    }
+    return std::nullopt;
+}
+
+[[noreturn]] void exec_child(const std::vector<std::string>& command, const EnvironmentList& environment,
+                             const sigset_t& original_mask)
+{
+    sigprocmask(SIG_SETMASK, &original_mask, nullptr);
+    std::vector<std::string> entries;
+    entries.reserve(environment.size());
+    for (const auto& [name, value] : environment) {
+        entries.push_back(name + "=" + value);
+    }
+    std::vector<char*> envp;
+    for (auto& entry : entries) {
+        envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
+    std::vector<std::string> arguments = command;
+    std::vector<char*> argv;
+    for (auto& argument : arguments) {
+        argv.push_back(argument.data());
+    }
+    argv.push_back(nullptr);
+    ::execvpe(argv[0], argv.data(), envp.data());
+    const int error = errno;
+    const std::string message = std::string(program_invocation_short_name) + ": error: cannot run \"" +
+                                command.front() + "\": " + std::strerror(error) + "\n";
+    const ssize_t ignored = ::write(STDERR_FILENO, message.data(), message.size());
+    static_cast<void>(ignored);
+    ::_exit(error == ENOENT ? 127 : 126);
+}
+
+int wait_forwarding(pid_t child, const sigset_t& signals)
+{
+    for (;;) {
+        siginfo_t info{};
+        const int signal = sigwaitinfo(&signals, &info);
+        if (signal < 0) {
+            continue;  // EINTR
+        }
+        if (signal != SIGCHLD) {
+            spdlog::info("forwarding signal {} to the command", signal);
+            ::kill(child, signal);
+            continue;
+        }
+        int status = 0;
+        const pid_t done = ::waitpid(child, &status, WNOHANG);
+        if (done == child) {
+            return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<TaskVolume> task_volumes_from_environment(const EnvironmentList& environment,
+                                                      const std::string& default_driver)
+{
+    struct Slot {
+        std::array<std::optional<std::string>, k_prefixes.size()> fields;
+        std::string suffix;
+    };
+    std::array<Slot, 10> slots{};
+    std::optional<std::string> flocker_id;
+    std::optional<std::string> flocker_path;
+    for (const auto& [variable, value] : environment) {
+        if (variable == "FLOCKER_ID" || variable == "FLOCKER_CONTAINER_VOLUME_PATH") {
+            reject_control_characters(variable, value);
+            (variable == "FLOCKER_ID" ? flocker_id : flocker_path) = value;
+            continue;
+        }
+        for (std::size_t field = 0; field < k_prefixes.size(); ++field) {
+            const std::string prefix = k_prefixes[field];
+            if (variable.compare(0, prefix.size(), prefix) != 0) {
+                continue;
+            }
+            const std::string suffix = variable.substr(prefix.size());
+            if (suffix.size() > 1 || (suffix.size() == 1 && (suffix[0] < '0' || suffix[0] > '9'))) {
+                throw UsageError(variable + ": expected " + prefix + " or " + prefix + "0 to " + prefix + "9");
+            }
+            reject_control_characters(variable, value);
+            Slot& slot = slots[suffix.empty() ? 0 : static_cast<std::size_t>(suffix[0] - '0')];
+            slot.fields[field] = value;
+            if (field == k_name) {
+                slot.suffix = suffix;
+            }
+            break;
+        }
+    }
+    std::vector<TaskVolume> volumes;
+    for (const Slot& slot : slots) {
+        if (!slot.fields[k_name] || slot.fields[k_name]->empty()) {
+            continue;
+        }
+        TaskVolume volume;
+        volume.origin = std::string(k_prefixes[k_name]) + slot.suffix;
+        volume.name = *slot.fields[k_name];
+        volume.driver =
+            slot.fields[k_driver] && !slot.fields[k_driver]->empty() ? *slot.fields[k_driver] : default_driver;
+        if (slot.fields[k_opts] && !slot.fields[k_opts]->empty()) {
+            VolumeOptionsBuilder builder;
+            try {
+                builder.add_split(*slot.fields[k_opts]);
+            } catch (const UsageError& error) {
+                throw UsageError(std::string(k_prefixes[k_opts]) + slot.suffix + ": " + error.what());
+            }
+            volume.options = builder.options();
+        }
+        volume.container_path = slot.fields[k_container_path].value_or("");
+        volume.explicit_create = slot.fields[k_explicit_create] && is_true(*slot.fields[k_explicit_create]);
+        volume.mountpoint_variable = "DVDI_VOLUME_MOUNTPOINT" + slot.suffix;
+        volumes.push_back(std::move(volume));
+    }
+    if (flocker_id && !flocker_id->empty()) {
+        TaskVolume volume;
+        volume.origin = "FLOCKER_ID";
+        volume.driver = "flocker";
+        volume.name = *flocker_id;
+        volume.name_key = "FLOCKER_ID";
+        volume.container_path = flocker_path.value_or("");
+        volume.mountpoint_variable = "FLOCKER_VOLUME_MOUNTPOINT";
+        volumes.push_back(std::move(volume));
+    }
+    for (const auto& volume : volumes) {
+        if (!volume.container_path.empty()) {
+            try {
+                validate_container_path(volume.container_path);
+            } catch (const UsageError& error) {
+                throw UsageError(volume.origin + ": " + error.what());
+            }
+        }
+    }
+    return volumes;
+}
+
+TaskVolume parse_volume_flag(const std::string& value)
+{
+    TaskVolume volume;
+    volume.origin = "--volume=" + value;
+    reject_control_characters("--volume", value);
+    const auto first = value.find(':');
+    const auto second = first == std::string::npos ? std::string::npos : value.find(':', first + 1);
+    volume.driver = value.substr(0, first);
+    volume.name = first == std::string::npos ? std::string() : value.substr(first + 1, second - first - 1);
+    if (second != std::string::npos) {
+        volume.container_path = value.substr(second + 1);
+        if (volume.container_path.empty()) {
+            throw UsageError(volume.origin + ": empty container path");
+        }
+    }
+    if (volume.driver.empty() || volume.name.empty()) {
+        throw UsageError(volume.origin + ": expected DRIVER:NAME[:CONTAINERPATH]");
+    }
+    if (!volume.container_path.empty()) {
+        try {
+            validate_container_path(volume.container_path);
+        } catch (const UsageError& error) {
+            throw UsageError(volume.origin + ": " + error.what());
+        }
+    }
+    return volume;
+}
+
+void validate_container_path(const std::string& path)
+{
+    if (path.empty() || path.front() != '/') {
+        throw UsageError("container path \"" + path + "\" must be absolute");
+    }
+    struct stat info {};
+    if (!under_tmp(path) && ::lstat(path.c_str(), &info) != 0) {
+        throw UsageError("container path \"" + path + "\" must exist, or be under /tmp");
+    }
+}
+
+int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::string>& command,
+             const EnvironmentList& environment, const TaskSettings& settings)
+{
+    if (command.empty()) {
+        throw UsageError("exec: no command given");
+    }
+    // Signals wait in the queue until we choose to look: before the command starts they abort
+    // the run cleanly; afterwards they are passed on to the command.
+    const sigset_t signals = forwarded_signals();
+    sigset_t original_mask;
+    sigprocmask(SIG_BLOCK, &signals, &original_mask);
+    struct RestoreMask {
+        const sigset_t& mask;
+        ~RestoreMask() { sigprocmask(SIG_SETMASK, &mask, nullptr); }
+    } restore{original_mask};
+
+    std::vector<Mounted> mounted;
+    EnvironmentList command_environment = environment;
+    for (const TaskVolume& volume : volumes) {
+        try {
+            if (const auto signal = pending_termination()) {
+                release(mounted);
+                spdlog::warn("signal {} before the command started; volumes released", *signal);
+                return 128 + *signal;
+            }
+            Driver& driver = settings.open_driver(volume);
+            const std::string mount_id = settings.mount_id(volume);
+            const MountResult result =
+                mount_volume(driver, MountRequest{volume.name, volume.options, volume.explicit_create, mount_id});
+            mounted.push_back({&volume, &driver, mount_id, Attachment::none});
+            if (!volume.container_path.empty()) {
+                mounted.back().attachment = attach(result.mountpoint, volume.container_path);
+            }
+            if (!volume.mountpoint_variable.empty()) {
+                command_environment.erase(
+                    std::remove_if(command_environment.begin(), command_environment.end(),
+                                   [&](const auto& entry) { return entry.first == volume.mountpoint_variable; }),
+                    command_environment.end());
+                command_environment.emplace_back(volume.mountpoint_variable, result.mountpoint);
+            }
+        } catch (const Error&) {
+            release(mounted);
+            throw;
+        }
+    }
+    if (const auto signal = pending_termination()) {
+        release(mounted);
+        return 128 + *signal;
+    }
+
+    const pid_t child = ::fork();
+    if (child < 0) {
+        const int error = errno;
+        release(mounted);
+        throw DriverError(std::string("fork: ") + std::strerror(error));
+    }
+    if (child == 0) {
+        exec_child(command, command_environment, original_mask);
+    }
+    const int status = wait_forwarding(child, signals);
+    const std::exception_ptr cleanup = release(mounted);
+    if (cleanup && status == 0) {
+        std::rethrow_exception(cleanup);
+    }
+    return status;
+}
+
+}  // namespace volumecli
