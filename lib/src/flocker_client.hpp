@@ -71,5 +71,4 @@ private:
     RetryPolicy m_retry;
 };
 
-
 }  // namespace volumecli::flocker

@@ -238,8 +238,7 @@ std::string FlockerDriver::this_node(Patience patience)
         Pacer pacer;
         const auto expired = [&] {
             m_era_note = "the control service reported no node with this boot id (" + *era + ") within " +
-                         seconds_text(m_settings.wait_timeout) +
-                         ": is the Flocker agent on this host running?";
+                         seconds_text(m_settings.wait_timeout) + ": is the Flocker agent on this host running?";
             tried.push_back(m_era_note);
         };
         for (;;) {

@@ -124,9 +124,7 @@ int remove_entry(const char* path, const struct stat* /*info*/, int type, FTW* /
 
 class LocalDriver final : public Driver {
 public:
-    LocalDriver(std::string name, LocalSettings settings) : m_name(std::move(name)), m_settings(std::move(settings))
-    {
-    }
+    LocalDriver(std::string name, LocalSettings settings) : m_name(std::move(name)), m_settings(std::move(settings)) {}
 
     [[nodiscard]] const std::string& name() const override { return m_name; }
 
@@ -357,8 +355,8 @@ private:
         if (fd < 0) {
             system_error("write " + temporary);
         }
-        const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                             ::fsync(fd) == 0;
+        const bool written =
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
         const int write_error = errno;
         ::close(fd);
         if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {

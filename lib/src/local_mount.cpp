@@ -85,11 +85,10 @@ std::string resolve_nfs_address(const std::string& data)
                 throw DriverError("cannot resolve NFS server \"" + host + "\"");
             }
             char text[INET6_ADDRSTRLEN] = {};
-            const void* address = found->ai_family == AF_INET6
-                                      ? static_cast<const void*>(
-                                            &reinterpret_cast<const sockaddr_in6*>(found->ai_addr)->sin6_addr)
-                                      : static_cast<const void*>(
-                                            &reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr);
+            const void* address =
+                found->ai_family == AF_INET6
+                    ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(found->ai_addr)->sin6_addr)
+                    : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr);
             ::inet_ntop(found->ai_family, address, text, sizeof(text));
             ::freeaddrinfo(found);
             piece = std::string("addr=") + text;

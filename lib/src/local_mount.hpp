@@ -7,9 +7,9 @@
 namespace volumecli::local {
 
 struct MountSpec {
-    std::string type;    // "tmpfs", "nfs", "none" (with o=bind), ...
-    std::string device;  // the source
-    std::string options; // Docker's "o": flags such as ro,bind,noexec and filesystem data
+    std::string type;     // "tmpfs", "nfs", "none" (with o=bind), ...
+    std::string device;   // the source
+    std::string options;  // Docker's "o": flags such as ro,bind,noexec and filesystem data
 };
 
 struct ParsedOptions {
