@@ -190,7 +190,13 @@ UniqueFd connect_tcp(const Endpoint& endpoint, Clock::time_point deadline)
     hints.ai_flags = AI_NUMERICSERV;
     addrinfo* found = nullptr;
     const std::string shown = endpoint.host + ":" + endpoint.port;
-    if (const int rc = ::getaddrinfo(endpoint.host.c_str(), endpoint.port.c_str(), &hints, &found); rc != 0) {
+    // "localhost" is the loopback interface (RFC 6761) even where /etc/hosts does not say so: with
+    // no node name, getaddrinfo returns the loopback addresses.
+    const bool loopback =
+        endpoint.host == "localhost" ||
+        (endpoint.host.size() > 10 && endpoint.host.compare(endpoint.host.size() - 10, 10, ".localhost") == 0);
+    const char* node = loopback ? nullptr : endpoint.host.c_str();
+    if (const int rc = ::getaddrinfo(node, endpoint.port.c_str(), &hints, &found); rc != 0) {
         throw TransportError("resolve " + endpoint.host + ": " + ::gai_strerror(rc));
     }
     std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);

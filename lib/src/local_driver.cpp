@@ -2,6 +2,7 @@
 
 #include <volumecli/error.hpp>
 
+#include "durations.hpp"
 #include "local_mount.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <thread>
@@ -53,15 +55,51 @@ std::string now_rfc3339()
     return text;
 }
 
-void make_dir(const std::string& path, mode_t mode)
+// Creates `path` unless it is there. Volume directories must be real directories (never
+// followed through a symlink); the root itself may be a symlink (e.g. to another disk).
+void make_dir(const std::string& path, mode_t mode, bool follow_symlink = false)
 {
     if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
         system_error("create directory " + path);
     }
     struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    const int rc = follow_symlink ? ::stat(path.c_str(), &info) : ::lstat(path.c_str(), &info);
+    if (rc != 0 || !S_ISDIR(info.st_mode)) {
         throw DriverError(path + " is not a directory");
     }
+}
+
+// The root as the kernel names it, so paths compare equal to /proc/self/mountinfo's: symlinks
+// resolved when it exists, else ".", "//" and a trailing "/" folded away.
+std::string canonical_root(const std::string& root)
+{
+    if (char* resolved = ::realpath(root.c_str(), nullptr)) {
+        std::string path = resolved;
+        std::free(resolved);
+        return path;
+    }
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start <= root.size()) {
+        auto slash = root.find('/', start);
+        if (slash == std::string::npos) {
+            slash = root.size();
+        }
+        const std::string part = root.substr(start, slash - start);
+        if (part == "..") {
+            if (!parts.empty()) {
+                parts.pop_back();
+            }
+        } else if (!part.empty() && part != ".") {
+            parts.push_back(part);
+        }
+        start = slash + 1;
+    }
+    std::string path;
+    for (const auto& part : parts) {
+        path += "/" + part;
+    }
+    return path.empty() ? "/" : path;
 }
 
 void make_dirs(const std::string& path, mode_t mode)
@@ -72,7 +110,7 @@ void make_dirs(const std::string& path, mode_t mode)
             system_error("create directory " + parent);
         }
     }
-    make_dir(path, mode);
+    make_dir(path, mode, true);
 }
 
 // An exclusive flock on <root>/.locks/<name>.lock: released by the kernel when the process
@@ -100,7 +138,7 @@ public:
             if (std::chrono::steady_clock::now() >= deadline) {
                 ::close(m_fd);
                 throw TimeoutError("another dvdcli process holds volume \"" + name + "\" (waited " +
-                                   std::to_string(timeout.count() / 1000) + "s for " + path + ")");
+                                   seconds_text(timeout) + " for " + path + ")");
             }
             std::this_thread::sleep_for(pause);
             pause = std::min(pause * 2, std::chrono::milliseconds{50});
@@ -124,7 +162,10 @@ int remove_entry(const char* path, const struct stat* /*info*/, int type, FTW* /
 
 class LocalDriver final : public Driver {
 public:
-    LocalDriver(std::string name, LocalSettings settings) : m_name(std::move(name)), m_settings(std::move(settings)) {}
+    LocalDriver(std::string name, LocalSettings settings) : m_name(std::move(name)), m_settings(std::move(settings))
+    {
+        m_settings.root = canonical_root(m_settings.root);
+    }
 
     [[nodiscard]] const std::string& name() const override { return m_name; }
 
@@ -133,6 +174,7 @@ public:
         validate_local_volume_name(volume);
         validate_options(options);
         make_dirs(m_settings.root, 0701);
+        m_settings.root = canonical_root(m_settings.root);  // now that it exists, with symlinks resolved
         const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
         if (const auto existing = load(volume)) {
             if (existing->options != options) {
@@ -173,15 +215,24 @@ public:
         const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
         VolumeState state = load_existing(volume);
         const std::string target = data_dir(volume);
-        if (std::find(state.mount_ids.begin(), state.mount_ids.end(), mount_id) != state.mount_ids.end()) {
+        // The mount itself is checked, not the recorded holders: a crash between mount(2) and
+        // saving leaves it mounted with no holder, and a reboot or a killed exec leaves holders
+        // whose mount is gone.
+        const bool mount_now = state.needs_mount() && !local::is_mount_point(target);
+        const bool held = std::find(state.mount_ids.begin(), state.mount_ids.end(), mount_id) != state.mount_ids.end();
+        if (held && !mount_now) {
             return target;  // this holder has it already
         }
-        // After a crash between mount(2) and saving the state, the mount is there already.
-        const bool mount_now = state.needs_mount() && state.mount_ids.empty() && !local::is_mount_point(target);
         if (mount_now) {
+            if (!state.mount_ids.empty()) {
+                spdlog::info("local volume \"{}\" is not mounted although {} holder(s) are recorded; mounting it",
+                             volume, state.mount_ids.size());
+            }
             local::mount_volume({state.options["type"], state.options["device"], state.options["o"]}, target);
         }
-        state.mount_ids.push_back(mount_id);
+        if (!held) {
+            state.mount_ids.push_back(mount_id);
+        }
         try {
             save(volume, state);
         } catch (const Error&) {

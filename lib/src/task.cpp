@@ -297,7 +297,11 @@ std::vector<TaskVolume> task_volumes_from_environment(const EnvironmentList& env
             try {
                 validate_container_path(volume.container_path);
             } catch (const UsageError& error) {
-                throw UsageError(volume.origin + ": " + error.what());
+                const std::string variable = volume.origin == "FLOCKER_ID"
+                                                 ? std::string("FLOCKER_CONTAINER_VOLUME_PATH")
+                                                 : std::string(k_prefixes[k_container_path]) +
+                                                       volume.origin.substr(std::string(k_prefixes[k_name]).size());
+                throw UsageError(variable + ": " + error.what());
             }
         }
     }
@@ -336,6 +340,15 @@ void validate_container_path(const std::string& path)
 {
     if (path.empty() || path.front() != '/') {
         throw UsageError("container path \"" + path + "\" must be absolute");
+    }
+    // "/tmp/../etc" must not count as under /tmp.
+    const auto ends_with = [&](const char* tail) {
+        const std::string suffix = tail;
+        return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (path.find("/../") != std::string::npos || path.find("/./") != std::string::npos || ends_with("/..") ||
+        ends_with("/.")) {
+        throw UsageError("container path \"" + path + "\" must not contain . or .. components");
     }
     struct stat info {};
     if (!under_tmp(path) && ::lstat(path.c_str(), &info) != 0) {

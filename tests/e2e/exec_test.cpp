@@ -201,6 +201,9 @@ struct ExecHarness {
     {
         ProcessOptions options = harness.options();
         options.env["DVDCLI_LOCAL_ROOT"] = root;
+        // Commands are looked up here only: an inherited entry we may not search would turn
+        // "not found" (127) into "permission denied" (126).
+        options.env["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
         for (const auto& name :
              {"DVDI_VOLUME_NAME", "DVDI_VOLUME_DRIVER", "DVDI_VOLUME_OPTS", "DVDI_VOLUME_CONTAINERPATH",
               "DVDI_VOLUME_EXPLICITCREATE", "DVDI_VOLUME_MOUNTPOINT", "FLOCKER_ID", "FLOCKER_CONTAINER_VOLUME_PATH"}) {
@@ -707,7 +710,8 @@ TEST_CASE(
     const std::vector<std::string> order{"Mount v1", "Mount v2", "Mount v3", "Unmount v3", "Unmount v2", "Unmount v1"};
     std::vector<std::string> seen;
     for (const auto& [call, volume, id] : first) {
-        seen.push_back(call + " " + volume);
+        seen.push_back(call);
+        seen.back().append(" ").append(volume);
         CHECK(is_random_mount_id(id));
         CHECK(id != expected_mount_id("fake", volume));
     }
@@ -773,6 +777,46 @@ TEST_CASE("dvdcli exec unmounts nested container paths innermost first", "[e2e][
     CHECK(mount_points_under(exec.harness.dir().path()).empty());
 }
 
+TEST_CASE("dvdcli exec replaces a symlink at the container path instead of mounting over its target", "[e2e][exec]")
+{
+    // Whether or not it may mount: following the old link would put the volume over whatever the
+    // link points at.
+    ExecHarness exec;
+    const std::string elsewhere = exec.harness.dir().make_dir("elsewhere");
+    exec.harness.dir().write_file("elsewhere/precious", "untouched");
+    const std::string container = exec.path("data");
+    REQUIRE(::symlink(elsewhere.c_str(), container.c_str()) == 0);
+
+    const auto result =
+        exec.run({"exec", "--volume=local:vol1:" + container, "--", "/bin/sh", "-c",
+                  "grep -c ' " + elsewhere + " ' /proc/self/mountinfo; echo new > \"$0/f\"", container});
+
+    REQUIRE_EXIT(result, 0);
+    CHECK(result.out == "0\n");
+    CHECK(link_target(container) == exec.data("vol1"));
+    CHECK(read_file(exec.data("vol1") + "/f") == "new\n");
+    CHECK(read_file(elsewhere + "/precious") == "untouched");
+    CHECK_FALSE(exists(elsewhere + "/f"));
+    CHECK(mount_points_under(exec.harness.dir().path()).empty());
+}
+
+TEST_CASE("dvdcli exec releases the volume and runs nothing when the container path cannot take it",
+          "[e2e][exec][rollback]")
+{
+    ExecHarness exec;
+    const std::string container = exec.harness.dir().write_file("task/a-file", "not a directory");
+    const std::string marker = exec.path("command-ran");
+
+    const auto result = exec.run({"exec", "--volume=local:vol1:" + container, "--", "touch", marker});
+
+    REQUIRE_FAILURE(result, 1);
+    CHECK_THAT(result.err, Contains(container));
+    CHECK_FALSE(exists(marker));
+    CHECK(exec.ids("vol1").empty());
+    CHECK(read_file(container) == "not a directory");
+    CHECK(mount_points_under(exec.harness.dir().path()).empty());
+}
+
 TEST_CASE("dvdcli exec hands the command no file descriptors of its own", "[e2e][exec]")
 {
     ExecHarness exec;
@@ -802,13 +846,14 @@ ProcessResult run_without_mount_rights(const ExecHarness& exec, const Args& args
     return volumecli::test::run_process(argv, exec.options());
 }
 
-bool can_drop_mount_rights(const ExecHarness& exec)
+// Checked before any temporary directory exists: a skip under CTest ends the process at once.
+bool can_drop_mount_rights()
 {
     if (!exists("/usr/bin/unshare")) {
         skip_test("needs /usr/bin/unshare (util-linux) to run without the right to mount");
         return false;
     }
-    const auto probe = volumecli::test::run_process({"/usr/bin/unshare", "-U", "-r", "/bin/true"}, exec.options());
+    const auto probe = volumecli::test::run_process({"/usr/bin/unshare", "-U", "-r", "/bin/true"});
     if (probe.exit_code != 0) {
         skip_test("user namespaces are not available here: " + probe.err);
         return false;
@@ -821,10 +866,10 @@ bool can_drop_mount_rights(const ExecHarness& exec)
 TEST_CASE("dvdcli exec without the right to mount replaces a symlink left at the container path",
           "[e2e][exec][symlink]")
 {
-    ExecHarness exec;
-    if (!can_drop_mount_rights(exec)) {
+    if (!can_drop_mount_rights()) {
         return;
     }
+    ExecHarness exec;
     const std::string elsewhere = exec.harness.dir().make_dir("elsewhere");
     const std::string container = exec.path("data");
     REQUIRE(::symlink(elsewhere.c_str(), container.c_str()) == 0);
@@ -849,10 +894,10 @@ TEST_CASE("dvdcli exec without the right to mount replaces a symlink left at the
 
 TEST_CASE("dvdcli exec without the right to mount puts a symlink at a new container path", "[e2e][exec][symlink]")
 {
-    ExecHarness exec;
-    if (!can_drop_mount_rights(exec)) {
+    if (!can_drop_mount_rights()) {
         return;
     }
+    ExecHarness exec;
     const std::string container = exec.path("fresh/data");
 
     const auto result = run_without_mount_rights(
@@ -865,10 +910,10 @@ TEST_CASE("dvdcli exec without the right to mount puts a symlink at a new contai
 
 TEST_CASE("dvdcli exec replaces an old symlink atomically: the container path never disappears", "[e2e][exec][symlink]")
 {
-    ExecHarness exec;
-    if (!can_drop_mount_rights(exec)) {
+    if (!can_drop_mount_rights()) {
         return;
     }
+    ExecHarness exec;
     const std::string elsewhere = exec.harness.dir().make_dir("elsewhere");
     const std::string container = exec.path("data");
     REQUIRE(::symlink(elsewhere.c_str(), container.c_str()) == 0);
@@ -885,6 +930,7 @@ TEST_CASE("dvdcli exec replaces an old symlink atomically: the container path ne
     });
 
     std::vector<ProcessResult> runs;
+    runs.reserve(10);
     for (int i = 0; i < 10; ++i) {
         runs.push_back(run_without_mount_rights(exec, {"exec", "--volume=local:vol1:" + container, "--", "true"}));
     }

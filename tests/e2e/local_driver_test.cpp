@@ -14,10 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -349,6 +351,13 @@ TEST_CASE("dvdcli mount --volumedriver=local works on a fresh machine with the d
     Harness harness;
     ProcessOptions options = harness.options();
     options.env["DVDCLI_LOCAL_ROOT"] = std::nullopt;
+    // In a chroot whose root is not a mount point, unshare cannot make the namespace private.
+    const auto probe =
+        volumecli::test::run_process({"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/true"}, options);
+    if (probe.exit_code != 0) {
+        skip_test("unshare cannot make a private mount namespace here: " + probe.err);
+        return;
+    }
     const std::string script =
         "mount -t tmpfs vcli-test /var/lib || exit 99; \"$0\" mount --volumedriver=local --volumename=demo || exit; "
         "test -d /var/lib/dvdcli/volumes/demo/_data && cat /var/lib/dvdcli/volumes/demo/state.json";
@@ -634,6 +643,7 @@ void check_concurrent_holders(const LocalHarness& local, const Args& options, bo
     std::vector<ProcessResult> results(k_processes);
     const auto run_all = [&](const std::string& command, const Args& extra) {
         std::vector<std::thread> threads;
+        threads.reserve(k_processes);
         for (int i = 0; i < k_processes; ++i) {
             threads.emplace_back([&, i] {
                 Args args = extra;
@@ -704,6 +714,7 @@ TEST_CASE("dvdcli local mount waits for a lock another live process holds and ex
 
     REQUIRE_FAILURE(result, 4);
     CHECK_THAT(result.err, Contains("demo"));
+    CHECK_THAT(result.err, Contains("0.5"));  // says how long it waited
     CHECK(result.wall_time >= std::chrono::milliseconds(400));
     CHECK(result.wall_time < std::chrono::seconds(5));
     CHECK(local.ids("demo").empty());
@@ -803,4 +814,119 @@ TEST_CASE("dvdcli local mount does not stack a second tmpfs on one a crash left 
 
     REQUIRE_RUN(local.local("unmount", "scratch"), 0);
     CHECK(mounts_at(data).empty());
+}
+
+namespace {
+
+// Ways of naming the same root directory <tmp>/base/volumes in DVDCLI_LOCAL_ROOT.
+struct RootSpelling {
+    std::string what;
+    std::string root;  // what DVDCLI_LOCAL_ROOT says
+    std::string real;  // the directory it names, as /proc/self/mountinfo shows it
+};
+
+RootSpelling spell_root(const LocalHarness& local, const std::string& how)
+{
+    const std::string base = local.harness.dir().make_dir("base");
+    const std::string real = local.harness.dir().make_dir("base/volumes");
+    if (how == "trailing slash") {
+        return {how, real + "/", real};
+    }
+    if (how == "symlinked parent") {
+        const std::string link = local.harness.dir().file("base-link");
+        REQUIRE(::symlink(base.c_str(), link.c_str()) == 0);
+        return {how, link + "/volumes", real};
+    }
+    if (how == "symlink to the root") {
+        const std::string link = local.harness.dir().file("volumes-link");
+        REQUIRE(::symlink(real.c_str(), link.c_str()) == 0);
+        return {how, link, real};
+    }
+    return {how, real, real};
+}
+
+std::string real_path(const std::string& path)
+{
+    char resolved[PATH_MAX];
+    return ::realpath(path.c_str(), resolved) == nullptr ? std::string() : std::string(resolved);
+}
+
+}  // namespace
+
+TEST_CASE("dvdcli local driver works whatever the spelling of DVDCLI_LOCAL_ROOT", "[e2e][local][root-dir]")
+{
+    LocalHarness local;
+    const auto how = GENERATE(as<std::string>{}, "plain", "trailing slash", "symlinked parent", "symlink to the root");
+    const RootSpelling spelling = spell_root(local, how);
+    INFO(spelling.what << ": DVDCLI_LOCAL_ROOT=" << spelling.root);
+    local.root = spelling.root;
+
+    const auto mounted = local.local("mount", "demo");
+
+    REQUIRE_EXIT(mounted, 0);
+    REQUIRE(is_one_line(mounted.out));
+    const std::string printed = mounted.out.substr(0, mounted.out.size() - 1);
+    CHECK(printed.find("//") == std::string::npos);
+    CHECK(real_path(printed) == spelling.real + "/demo/_data");
+    const auto listed = local.run({"list", "--volumedriver=local"});
+    REQUIRE_EXIT(listed, 0);
+    CHECK(listed.out == "demo\n");
+}
+
+TEST_CASE("dvdcli local driver sees a mount a crash left whatever the spelling of DVDCLI_LOCAL_ROOT",
+          "[e2e][local][crash][root][root-dir]")
+{
+    // After a crash between mount(2) and saving the state, _data is mounted with no holder: mount
+    // must not stack a second tmpfs on it, and remove must refuse it. Both look the mount up in
+    // /proc/self/mountinfo, which spells paths canonically.
+    if (!running_as_root("mount tmpfs")) {
+        return;
+    }
+    LocalHarness local;
+    const auto how = GENERATE(as<std::string>{}, "plain", "trailing slash", "symlinked parent");
+    const RootSpelling spelling = spell_root(local, how);
+    INFO(spelling.what << ": DVDCLI_LOCAL_ROOT=" << spelling.root);
+    local.root = spelling.root;
+    const std::string data = spelling.real + "/scratch/_data";
+    REQUIRE_RUN(local.local("create", "scratch", k_tmpfs), 0);
+    REQUIRE(::mount("tmpfs", data.c_str(), "tmpfs", 0, "size=16m") == 0);
+
+    SECTION("remove refuses it")
+    {
+        const auto removed = local.local("remove", "scratch");
+
+        REQUIRE_FAILURE(removed, 1);
+        CHECK(mounts_at(data).size() == 1);
+        CHECK(exists(spelling.real + "/scratch/state.json"));
+        const auto listed = local.run({"list", "--volumedriver=local"});
+        CHECK(listed.out == "scratch\n");
+    }
+    SECTION("mount adopts it and the last unmount unmounts it")
+    {
+        REQUIRE_RUN(local.local("mount", "scratch"), 0);
+        CHECK(mounts_at(data).size() == 1);
+
+        REQUIRE_RUN(local.local("unmount", "scratch"), 0);
+        CHECK(mounts_at(data).empty());
+    }
+}
+
+TEST_CASE("dvdcli local mount mounts again when recorded holders outlived the mount", "[e2e][local][crash][root]")
+{
+    // A holder that never unmounted (a SIGKILLed dvdcli exec, a task lost with its machine) stays
+    // in the state file, which lives on disk; the mount does not survive a reboot. The next
+    // mount must not hand out the bare _data directory as if the volume were there.
+    if (!running_as_root("mount tmpfs")) {
+        return;
+    }
+    LocalHarness local;
+    const std::string data = local.data("scratch");
+    REQUIRE_RUN(local.local("mount", "scratch", {k_tmpfs[0], "--mountid=lost-task"}), 0);
+    REQUIRE(::umount2(data.c_str(), 0) == 0);  // the reboot
+
+    const auto result = local.local("mount", "scratch", {"--mountid=next-task"});
+
+    REQUIRE_EXIT(result, 0);
+    CHECK(result.out == data + "\n");
+    CHECK(mounts_at(data).size() == 1);
 }

@@ -18,6 +18,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -66,7 +67,7 @@ std::string describe(const TaskVolume& volume)
 {
     std::string options;
     for (const auto& [key, value] : volume.options) {
-        options += (options.empty() ? "" : ",") + key + "=" + value;
+        options.append(options.empty() ? "" : ",").append(key).append("=").append(value);
     }
     return volume.driver + "|" + volume.name + "|{" + options + "}|" + volume.container_path + "|" +
            (volume.explicit_create ? "explicit" : "implicit") + "|" + volume.mountpoint_variable;
@@ -175,6 +176,31 @@ struct TaskFixture {
     }
 };
 
+// Sets PATH for the lifetime of the object.
+class ScopedPath {
+public:
+    explicit ScopedPath(const char* value)
+    {
+        if (const char* old = std::getenv("PATH")) {
+            m_old = old;
+        }
+        ::setenv("PATH", value, 1);
+    }
+    ~ScopedPath()
+    {
+        if (m_old) {
+            ::setenv("PATH", m_old->c_str(), 1);
+        } else {
+            ::unsetenv("PATH");
+        }
+    }
+    ScopedPath(const ScopedPath&) = delete;
+    ScopedPath& operator=(const ScopedPath&) = delete;
+
+private:
+    std::optional<std::string> m_old;
+};
+
 bool signal_blocked(int signal)
 {
     sigset_t current;
@@ -239,6 +265,15 @@ TEST_CASE("task_volumes_from_environment reads the DVDI_VOLUME slots in slot ord
     CHECK(describe_all(task_volumes_from_environment(environment)) == expected);
 }
 
+TEST_CASE("task_volumes_from_environment gives slots without a driver the default driver", "[task][environment]")
+{
+    const auto volumes = task_volumes_from_environment(
+        {{"DVDI_VOLUME_NAME", "v0"}, {"DVDI_VOLUME_NAME1", "v1"}, {"DVDI_VOLUME_DRIVER1", "local"}}, "flocker");
+
+    CHECK(describe_all(volumes) ==
+          Lines{"flocker|v0|{}||implicit|DVDI_VOLUME_MOUNTPOINT", "local|v1|{}||implicit|DVDI_VOLUME_MOUNTPOINT1"});
+}
+
 TEST_CASE("task_volumes_from_environment names the FLOCKER_ID key for Flocker volumes", "[task][environment]")
 {
     const auto volumes = task_volumes_from_environment({{"FLOCKER_ID", "dataset"}});
@@ -290,7 +325,10 @@ TEST_CASE("task_volumes_from_environment rejects bad variables with a usage erro
         Row{{{"FLOCKER_ID", "a\nb"}}, "FLOCKER_ID"},
         Row{{{"DVDI_VOLUME_NAME", "v"}, {"DVDI_VOLUME_CONTAINERPATH", "data"}}, "container path \"data\""},
         Row{{{"DVDI_VOLUME_NAME", "v"}, {"DVDI_VOLUME_CONTAINERPATH", "/vcli-unit-no-such-dir/data"}}, "must exist"},
-        Row{{{"FLOCKER_ID", "dataset"}, {"FLOCKER_CONTAINER_VOLUME_PATH", "relative/path"}}, "FLOCKER_ID"},
+        Row{{{"DVDI_VOLUME_NAME3", "v"}, {"DVDI_VOLUME_CONTAINERPATH3", "data"}}, "DVDI_VOLUME_CONTAINERPATH3:"},
+        Row{{{"DVDI_VOLUME_NAME", "v"}, {"DVDI_VOLUME_CONTAINERPATH", "/tmp/../etc/x"}}, ". or .. components"},
+        Row{{{"FLOCKER_ID", "dataset"}, {"FLOCKER_CONTAINER_VOLUME_PATH", "relative/path"}},
+            "FLOCKER_CONTAINER_VOLUME_PATH:"},
     }));
     const EnvironmentList environment = std::get<0>(row);
     const std::string expected = std::get<1>(row);
@@ -476,6 +514,9 @@ TEST_CASE("run_task returns 127 for a command that does not exist and 126 for on
 
     SECTION("missing from PATH")
     {
+        // The lookup uses this process's PATH; an inherited entry we may not search (root's
+        // home, when run as another user) would make it "permission denied" (126).
+        const ScopedPath path("/usr/local/bin:/usr/bin:/bin");
         CHECK(run_task({task_volume("a", "v1")}, {"vcli-no-such-command"}, fixture.environment, fixture.settings) ==
               127);
     }
