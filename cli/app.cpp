@@ -3,13 +3,17 @@
 #include "options.hpp"
 #include "printer.hpp"
 
+#include <volumecli/conformance.hpp>
 #include <volumecli/discovery.hpp>
 #include <volumecli/error.hpp>
 #include <volumecli/flocker_driver.hpp>
 #include <volumecli/local_driver.hpp>
+#include <volumecli/managed_plugins.hpp>
 #include <volumecli/mount_id.hpp>
 #include <volumecli/operations.hpp>
 #include <volumecli/plugin_driver.hpp>
+#include <volumecli/retry.hpp>
+#include <volumecli/scoped_driver.hpp>
 #include <volumecli/task.hpp>
 #include <volumecli/transport.hpp>
 
@@ -92,6 +96,7 @@ std::unique_ptr<Driver> open_driver(const CliOptions& options, const std::string
     settings.timeout = options.timeout;
     settings.retry.window = options.retry_window;
     Endpoint endpoint;
+    std::optional<discovery::ManagedPlugin> managed;
     if (options.plugin_address) {
         endpoint = parse_endpoint_url(*options.plugin_address);
         endpoint.tls_files = options.tls_files;
@@ -102,7 +107,10 @@ std::unique_ptr<Driver> open_driver(const CliOptions& options, const std::string
             if (options.driver == "flocker" && !discovery::find_plugin(options.driver, options.search_paths)) {
                 return open_flocker_driver(options, name_key);
             }
-            endpoint = discovery::resolve_plugin(options.driver, options.search_paths, settings.retry);
+            auto location =
+                discovery::locate_plugin(options.driver, options.search_paths, options.docker_root, settings.retry);
+            endpoint = std::move(location.endpoint);
+            managed = std::move(location.managed);
         } catch (const Error& error) {
             rethrow_with_context(error, "driver \"" + options.driver + "\": ");
         }
@@ -110,6 +118,14 @@ std::unique_ptr<Driver> open_driver(const CliOptions& options, const std::string
     if (!options.plugin_address && (!options.tls_files.ca_file.empty() || !options.tls_files.cert_file.empty() ||
                                     !options.tls_files.key_file.empty())) {
         throw UsageError("--cacert, --cert and --key apply to an https --plugin-addr or the Flocker driver only");
+    }
+    if (managed) {
+        // As dockerd: a managed plugin is never activated, and its mountpoints are in its own
+        // filesystem namespace.
+        settings.activate = false;
+        return make_scoped_driver(
+            std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings),
+            managed->filesystem);
     }
     return std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings);
 }
@@ -181,7 +197,9 @@ std::string execute(const CliOptions& options)
         case Command::list: return render_list(list_volumes(*driver), options.format);
         case Command::capabilities: return render_capabilities(driver_capabilities(*driver), options.format);
         case Command::version: return render_version();
-        case Command::exec: break;  // handled by execute_task
+        case Command::exec:   // handled by execute_task
+        case Command::check:  // handled by execute_check
+            break;
     }
     return {};
 }
@@ -207,6 +225,51 @@ std::string one_line(std::string text)
     return text;
 }
 
+// dvdcli check drives the plugin call by call over its own transport, so that every raw reply
+// can be checked; it needs the plugin's address, not a Driver.
+int execute_check(const CliOptions& options)
+{
+    if (options.program == "flockercli" || (options.driver == "local" && !options.plugin_address)) {
+        throw UsageError("check tests Docker volume plugins; the built-in \"" + options.driver +
+                         "\" driver is not one");
+    }
+    CheckSettings settings;
+    settings.volume = options.volume.empty() ? scratch_volume_name() : options.volume;
+    settings.options = options.volume_options;
+    settings.timeout = options.timeout;
+    Endpoint endpoint;
+    if (options.plugin_address) {
+        endpoint = parse_endpoint_url(*options.plugin_address);
+        endpoint.tls_files = options.tls_files;
+    } else {
+        if (!options.tls_files.ca_file.empty() || !options.tls_files.cert_file.empty() ||
+            !options.tls_files.key_file.empty()) {
+            throw UsageError("--cacert, --cert and --key apply to an https --plugin-addr only");
+        }
+        RetryPolicy retry;
+        retry.window = options.retry_window;
+        try {
+            auto location = discovery::locate_plugin(options.driver, options.search_paths, options.docker_root, retry);
+            endpoint = std::move(location.endpoint);
+            if (location.managed) {
+                settings.activate = false;
+                settings.filesystem = location.managed->filesystem;
+            }
+        } catch (const Error& error) {
+            rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+        }
+    }
+    const auto transport = make_http_transport(endpoint);
+    CheckReport report;
+    try {
+        report = run_conformance_check(options.driver, *transport, settings);
+    } catch (const Error& error) {
+        rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+    }
+    write_stdout(render_check(report, options.format));
+    return report.passed() ? 0 : static_cast<int>(ExitCode::driver_error);
+}
+
 }  // namespace
 
 int run(int argc, char** argv)
@@ -223,6 +286,9 @@ int run(int argc, char** argv)
         apply_log_level(parsed.options->log_level);
         if (parsed.options->command == Command::exec) {
             return execute_task(*parsed.options);
+        }
+        if (parsed.options->command == Command::check) {
+            return execute_check(*parsed.options);
         }
         write_stdout(execute(*parsed.options));
         return 0;

@@ -28,7 +28,7 @@ struct CommandInfo {
     const char* flocker_example;
 };
 
-constexpr std::array<CommandInfo, 10> k_commands = {{
+constexpr std::array<CommandInfo, 11> k_commands = {{
     {Command::mount, "mount", "Mount a volume (creating it unless --explicitcreate) and print its path",
      "dvdcli mount --volumedriver=rexray --volumename=vol1 --volumeopts=size=5",
      "flockercli mount --volumename=vol1 --volumeopts=size=10G"},
@@ -55,12 +55,17 @@ constexpr std::array<CommandInfo, 10> k_commands = {{
      "DVDI_VOLUME_NAME=data DVDI_VOLUME_DRIVER=local DVDI_VOLUME_CONTAINERPATH=/tmp/data \\\n"
      "    dvdcli exec -- sh -c 'echo hi > /tmp/data/f'",
      "FLOCKER_ID=data FLOCKER_CONTAINER_VOLUME_PATH=/tmp/data flockercli exec -- ls /tmp/data"},
+    {Command::check, "check",
+     "Check a volume plugin against the protocol with a scratch volume (create, mount twice, ... remove) and "
+     "print a report; exit 0 when every mandatory step passes, 1 when one fails",
+     "dvdcli check --volumedriver=rexray --volumeopts=size=1 --format=json",
+     "dvdcli check --volumedriver=rexray (flockercli has no check)"},
 }};
 
 bool needs_volume(Command command)
 {
     return command != Command::list && command != Command::capabilities && command != Command::version &&
-           command != Command::exec;
+           command != Command::exec && command != Command::check;
 }
 
 milliseconds to_milliseconds(double seconds)
@@ -127,10 +132,10 @@ void check_text(const std::string& value, const char* flag)
 }
 
 // Flags that take a value, so that a separate value word is never mistaken for a command.
-constexpr std::array<std::string_view, 19> k_value_flags = {
+constexpr std::array<std::string_view, 20> k_value_flags = {
     "volumedriver", "volumename",   "volumeopts", "volumeopt",     "mountid",      "plugin-addr", "cacert",
     "cert",         "key",          "timeout",    "retry-timeout", "log-level",    "format",      "volume",
-    "control-host", "control-port", "node-uuid",  "name-key",      "wait-timeout",
+    "control-host", "control-port", "node-uuid",  "name-key",      "wait-timeout", "docker-root",
 };
 
 bool takes_value(std::string_view name)
@@ -264,6 +269,13 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
     app.add_option("--mountid", mount_id,
                    "Mount ID sent with Mount and Unmount (default: derived from driver and "
                    "volume name)");
+    bool managed_plugins = false;
+    std::string docker_root;
+    app.add_flag("--managed-plugins", managed_plugins,
+                 "Also find Docker managed (v2) plugins, e.g. rexray/ebs:latest (env DVDCLI_MANAGED_PLUGINS=1); "
+                 "reads dockerd's state, so usually needs root");
+    auto* docker_root_option = app.add_option("--docker-root", docker_root,
+                                              "dockerd's --data-root, for --managed-plugins (default /var/lib/docker)");
     app.add_option("--plugin-addr", plugin_address,
                    "Plugin address, bypassing discovery: unix:///path.sock, tcp://host:port, https://host:port");
     app.add_option("--cacert", ca_file,
@@ -353,6 +365,18 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
         options.log_level = parse_log_level(log_level, "--log-level");
     }
     options.search_paths = search_paths_from(environment);
+    if (const auto managed = environment("DVDCLI_MANAGED_PLUGINS"); managed && !managed->empty()) {
+        if (*managed != "0" && *managed != "1" && *managed != "true" && *managed != "false") {
+            throw UsageError("DVDCLI_MANAGED_PLUGINS: expected 1, true, 0 or false, not \"" + *managed + "\"");
+        }
+        managed_plugins = managed_plugins || *managed == "1" || *managed == "true";
+    }
+    if (docker_root_option->count() > 0) {
+        // Naming dockerd's data root asks for its managed plugins.
+        options.docker_root = absolute_dir(docker_root, "--docker-root");
+    } else if (managed_plugins) {
+        options.docker_root = "/var/lib/docker";
+    }
     if (const auto local_root = environment("DVDCLI_LOCAL_ROOT")) {
         options.local_root = absolute_dir(*local_root, "DVDCLI_LOCAL_ROOT");
     }

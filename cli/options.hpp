@@ -13,7 +13,7 @@
 
 namespace volumecli::cli {
 
-enum class Command { mount, unmount, path, create, remove, get, list, capabilities, version, exec };
+enum class Command { mount, unmount, path, create, remove, get, list, capabilities, version, exec, check };
 enum class OutputFormat { text, json };
 enum class LogLevel { trace, debug, info, warn, error, critical, off };
 
@@ -43,6 +43,7 @@ struct CliOptions {
     LogLevel log_level = LogLevel::warn;
     OutputFormat format = OutputFormat::text;
     discovery::SearchPaths search_paths;
+    std::optional<std::string> docker_root;              // set: managed (v2) plugins are looked up there too
     std::string local_root = "/var/lib/dvdcli/volumes";  // DVDCLI_LOCAL_ROOT
     std::vector<std::string> volume_flags;               // exec --volume=DRIVER:NAME[:CONTAINERPATH]
     std::vector<std::string> exec_command;               // exec's COMMAND [ARGS...]

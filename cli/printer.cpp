@@ -43,6 +43,37 @@ std::string render_created(const std::string& name, OutputFormat format)
     return format == OutputFormat::json ? name_to_json(name) + "\n" : std::string();
 }
 
+std::string render_check(const CheckReport& report, OutputFormat format)
+{
+    if (format == OutputFormat::json) {
+        return to_json(report) + "\n";
+    }
+    std::string out = "dvdcli check: driver \"" + report.driver + "\", scratch volume \"" + report.volume + "\"\n";
+    out += "STEP           RESULT   TIME(ms)  CALL\n";
+    const auto pad = [](std::string text, std::size_t width) {
+        text.resize(std::max(width, text.size() + 1), ' ');
+        return text;
+    };
+    std::size_t failed = 0;
+    std::size_t warned = 0;
+    for (const auto& step : report.steps) {
+        std::string result = status_name(step.status);
+        if (!step.mandatory && step.status != StepStatus::pass) {
+            result += "*";
+        }
+        failed += step.mandatory && (step.status == StepStatus::fail || step.status == StepStatus::skipped) ? 1 : 0;
+        warned += step.status == StepStatus::warn ? 1 : 0;
+        out += pad(step.name, 15) + pad(result, 9) + pad(std::to_string(step.duration.count()), 10) + step.call + "\n";
+        for (const auto& note : step.notes) {
+            out += "    " + note + "\n";
+        }
+    }
+    out += report.passed() ? "PASS" : "FAIL";
+    out += ": " + std::to_string(failed) + " mandatory step(s) failed, " + std::to_string(warned) +
+           " warning(s); * = optional step\n";
+    return out;
+}
+
 std::string render_version()
 {
     char executable[PATH_MAX] = {};

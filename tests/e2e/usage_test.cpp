@@ -165,6 +165,18 @@ TEST_CASE("dvdcli --help prints help on stdout and exits 0", "[e2e][usage]")
     CHECK(result.out.find("--volumename") != std::string::npos);
 }
 
+TEST_CASE("dvdcli <command> --help ends with an example of that command", "[e2e][usage]")
+{
+    Harness harness;
+    const std::string command = GENERATE(as<std::string>{}, "mount", "unmount", "path", "create", "remove", "get",
+                                         "list", "capabilities", "version", "exec", "check");
+    const auto result = harness.run({command, "--help"});
+    REQUIRE_EXIT(result, 0);
+    const auto example = result.out.find("Example:\n  ");
+    REQUIRE(example != std::string::npos);
+    CHECK(result.out.find(command, example) != std::string::npos);
+}
+
 TEST_CASE("dvdcli accepts flags before the command and values as separate words", "[e2e][usage]")
 {
     const auto args = GENERATE(as<Args>{}, Args{"--volumedriver=fake", "--volumename=v1", "mount"},
