@@ -7,8 +7,21 @@
 #include <unistd.h>
 
 #include <climits>
+#include <chrono>
 
 namespace volumecli::cli {
+
+namespace {
+
+// "0.12", "15.00": milliseconds with two decimals, so fast plugins do not all read 0.
+std::string milliseconds_text(std::chrono::microseconds duration)
+{
+    const auto hundredths = (duration.count() + 5) / 10;
+    const auto fraction = hundredths % 100;
+    return std::to_string(hundredths / 100) + (fraction < 10 ? ".0" : ".") + std::to_string(fraction);
+}
+
+}  // namespace
 
 std::string render_mount(const MountResult& result, OutputFormat format)
 {
@@ -63,7 +76,7 @@ std::string render_check(const CheckReport& report, OutputFormat format)
         }
         failed += step.mandatory && (step.status == StepStatus::fail || step.status == StepStatus::skipped) ? 1 : 0;
         warned += step.status == StepStatus::warn ? 1 : 0;
-        out += pad(step.name, 15) + pad(result, 9) + pad(std::to_string(step.duration.count()), 10) + step.call + "\n";
+        out += pad(step.name, 15) + pad(result, 9) + pad(milliseconds_text(step.duration), 10) + step.call + "\n";
         for (const auto& note : step.notes) {
             out += "    " + note + "\n";
         }

@@ -227,17 +227,17 @@ private:
         const auto started = Clock::now();
         try {
             HttpResponse response = m_transport.post("/" + step.call, body, started + timeout);
-            step.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+            step.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
             m_reached = true;
             return response;
         } catch (const UnreachableError& error) {
             if (!m_reached) {
                 throw UnreachableError(step.call + ": " + error.what());
             }
-            step.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+            step.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
             Step(step).fail(error.what());
         } catch (const Error& error) {
-            step.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+            step.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
             Step(step).fail(error.what());
         }
         return std::nullopt;
@@ -563,7 +563,8 @@ std::string to_json(const CheckReport& report)
         append_string(out, step.call);
         out += std::string(",\"Mandatory\":") + (step.mandatory ? "true" : "false") + ",\"Status\":";
         append_string(out, status_name(step.status));
-        out += ",\"Milliseconds\":" + std::to_string(step.duration.count()) + ",\"Notes\":[";
+        out += ",\"Milliseconds\":" + std::to_string(step.duration.count() / 1000) +
+               ",\"Microseconds\":" + std::to_string(step.duration.count()) + ",\"Notes\":[";
         for (std::size_t n = 0; n < step.notes.size(); ++n) {
             if (n > 0) {
                 out.push_back(',');

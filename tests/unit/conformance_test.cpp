@@ -46,15 +46,16 @@ TEST_CASE("to_json(CheckReport) renders every step on one line", "[conformance]"
     report.driver = "d\"1";
     report.volume = "v";
     CheckStep step = make_step("get", true, StepStatus::warn);
-    step.duration = std::chrono::milliseconds(12);
+    step.duration = std::chrono::microseconds(12345);
     step.notes = {"no CreatedAt", "no Status"};
     report.steps = {step, make_step("cleanup", false, StepStatus::pass)};
     report.steps.back().call = "";
-    CHECK(volumecli::to_json(report) ==
-          R"({"Driver":"d\"1","Volume":"v","Passed":true,"Steps":[)"
-          R"({"Name":"get","Call":"VolumeDriver.Get","Mandatory":true,"Status":"warn","Milliseconds":12,)"
-          R"("Notes":["no CreatedAt","no Status"]},)"
-          R"({"Name":"cleanup","Call":"","Mandatory":false,"Status":"pass","Milliseconds":0,"Notes":[]}]})");
+    CHECK(
+        volumecli::to_json(report) ==
+        R"({"Driver":"d\"1","Volume":"v","Passed":true,"Steps":[)"
+        R"({"Name":"get","Call":"VolumeDriver.Get","Mandatory":true,"Status":"warn","Milliseconds":12,"Microseconds":12345,)"
+        R"("Notes":["no CreatedAt","no Status"]},)"
+        R"({"Name":"cleanup","Call":"","Mandatory":false,"Status":"pass","Milliseconds":0,"Microseconds":0,"Notes":[]}]})");
 }
 
 TEST_CASE("scratch_volume_name is unique and safe as a volume name", "[conformance]")

@@ -21,7 +21,7 @@ struct CheckStep {
     std::string call;  // the plugin call it made, e.g. "VolumeDriver.Mount"
     bool mandatory = true;
     StepStatus status = StepStatus::skipped;
-    std::chrono::milliseconds duration{0};
+    std::chrono::microseconds duration{0};
     std::vector<std::string> notes;  // why it failed, warned or was skipped
 };
 
