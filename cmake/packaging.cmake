@@ -41,9 +41,10 @@ set(CPACK_PACKAGE_CONTACT "volumecli maintainers <volumecli@localhost>")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/rexray/dvdcli")
+# CPack's shlibdeps needs both dpkg-shlibdeps (dpkg-dev) and file(1).
 find_program(VOLUMECLI_DPKG_SHLIBDEPS dpkg-shlibdeps)
-if(VOLUMECLI_DPKG_SHLIBDEPS)
+find_program(VOLUMECLI_FILE file)
+if(VOLUMECLI_DPKG_SHLIBDEPS AND VOLUMECLI_FILE)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   # What dvdcli links on Debian bookworm.
