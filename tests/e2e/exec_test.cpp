@@ -4,6 +4,7 @@
 // rollback of a failed slot, and what is left afterwards (nothing mounted, no holders).
 
 #include "harness.hpp"
+#include "mounts.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -37,143 +38,9 @@ using Args = std::vector<std::string>;
 using Env = std::map<std::string, std::optional<std::string>>;
 using Ids = std::vector<std::string>;
 
-// The harness macros name their argument more than once: these run `call` exactly once.
-#define REQUIRE_RUN(call, code)          \
-    do {                                 \
-        const auto run_result_ = (call); \
-        REQUIRE_EXIT(run_result_, code); \
-    } while (false)
-#define REQUIRE_FAILED_RUN(call, code)      \
-    do {                                    \
-        const auto run_result_ = (call);    \
-        REQUIRE_FAILURE(run_result_, code); \
-    } while (false)
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct MountEntry {
-    std::string point;
-    std::string fstype;
-};
-
-std::string unescape_mountinfo(const std::string& field)
-{
-    std::string out;
-    for (std::size_t i = 0; i < field.size(); ++i) {
-        if (field[i] == '\\' && i + 3 < field.size()) {
-            const std::string octal = field.substr(i + 1, 3);
-            if (octal.find_first_not_of("01234567") == std::string::npos) {
-                out.push_back(static_cast<char>(std::stoi(octal, nullptr, 8)));
-                i += 3;
-                continue;
-            }
-        }
-        out.push_back(field[i]);
-    }
-    return out;
-}
-
-std::vector<MountEntry> read_mounts()
-{
-    std::vector<MountEntry> mounts;
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(mountinfo, line)) {
-        std::vector<std::string> fields;
-        std::size_t start = 0;
-        while (start <= line.size()) {
-            const auto space = line.find(' ', start);
-            fields.push_back(line.substr(start, space == std::string::npos ? std::string::npos : space - start));
-            if (space == std::string::npos) {
-                break;
-            }
-            start = space + 1;
-        }
-        const auto dash = std::find(fields.begin(), fields.end(), "-");
-        if (fields.size() < 5 || dash == fields.end() || fields.end() - dash < 2) {
-            continue;
-        }
-        mounts.push_back({unescape_mountinfo(fields[4]), *(dash + 1)});
-    }
-    return mounts;
-}
-
-std::vector<MountEntry> mounts_at(const std::string& path)
-{
-    std::vector<MountEntry> found;
-    for (const auto& entry : read_mounts()) {
-        if (entry.point == path) {
-            found.push_back(entry);
-        }
-    }
-    return found;
-}
-
-std::vector<std::string> mount_points_under(const std::string& prefix)
-{
-    std::vector<std::string> found;
-    for (const auto& entry : read_mounts()) {
-        if (entry.point == prefix || entry.point.rfind(prefix + "/", 0) == 0) {
-            found.push_back(entry.point);
-        }
-    }
-    return found;
-}
-
-// Lazily unmounts whatever is still mounted under `prefix` when the test ends, pass or fail.
-class MountGuard {
-public:
-    explicit MountGuard(std::string prefix) : m_prefix(std::move(prefix)) {}
-    ~MountGuard()
-    {
-        for (int round = 0; round < 20; ++round) {
-            auto points = mount_points_under(m_prefix);
-            if (points.empty()) {
-                return;
-            }
-            std::sort(points.begin(), points.end(),
-                      [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-            for (const auto& point : points) {
-                ::umount2(point.c_str(), MNT_DETACH);
-            }
-        }
-    }
-    MountGuard(const MountGuard&) = delete;
-    MountGuard& operator=(const MountGuard&) = delete;
-
-private:
-    std::string m_prefix;
-};
-
-bool exists(const std::string& path)
-{
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
-}
-
-bool is_symlink(const std::string& path)
-{
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode);
-}
-
-std::string link_target(const std::string& path)
-{
-    std::vector<char> buffer(4096);
-    const ssize_t size = ::readlink(path.c_str(), buffer.data(), buffer.size());
-    return size < 0 ? std::string() : std::string(buffer.data(), static_cast<std::size_t>(size));
-}
-
-bool running_as_root(const std::string& why)
-{
-    if (::geteuid() == 0) {
-        return true;
-    }
-    skip_test("needs root to " + why);
-    return false;
-}
 
 // Polls `condition` every 10 ms for up to `limit`.
 template <typename Condition>
