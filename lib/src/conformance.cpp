@@ -243,6 +243,16 @@ private:
         return std::nullopt;
     }
 
+    // send, then the checks every reply gets; nullopt (with the step failed) when either fails.
+    std::optional<json> call(CheckStep& data, Step& step, const std::string& body, bool long_running)
+    {
+        const auto response = send(data, body, long_running);
+        if (!response) {
+            return std::nullopt;
+        }
+        return checked_reply(step, *response, data.call);
+    }
+
     void activate()
     {
         if (!m_settings.activate) {
@@ -253,11 +263,7 @@ private:
         }
         CheckStep& data = add_step("activate", "Plugin.Activate", true);
         Step step(data);
-        const auto response = send(data, std::string(), false);
-        if (!response) {
-            return;
-        }
-        const auto reply = checked_reply(step, *response, data.call);
+        const auto reply = call(data, step, std::string(), false);
         if (!reply) {
             return;
         }
@@ -319,11 +325,7 @@ private:
     {
         CheckStep& data = add_step("get", "VolumeDriver.Get", true);
         Step step(data);
-        const auto response = send(data, codec::name_request(m_settings.volume), false);
-        if (!response) {
-            return;
-        }
-        const auto reply = checked_reply(step, *response, data.call);
+        const auto reply = call(data, step, codec::name_request(m_settings.volume), false);
         if (!reply) {
             return;
         }
@@ -339,11 +341,7 @@ private:
     {
         CheckStep& data = add_step("list", "VolumeDriver.List", true);
         Step step(data);
-        const auto response = send(data, codec::empty_request(), false);
-        if (!response) {
-            return;
-        }
-        const auto reply = checked_reply(step, *response, data.call);
+        const auto reply = call(data, step, codec::empty_request(), false);
         if (!reply) {
             return;
         }
@@ -391,13 +389,9 @@ private:
     {
         CheckStep& data = add_step(name, "VolumeDriver.Mount", true);
         Step step(data);
-        const auto response = send(data, codec::mount_request(m_settings.volume, id), true);
         // A failed Mount may still have mounted: release the ID in any case.
         m_held.insert(id);
-        if (!response) {
-            return std::nullopt;
-        }
-        const auto reply = checked_reply(step, *response, data.call);
+        const auto reply = call(data, step, codec::mount_request(m_settings.volume, id), true);
         if (!reply) {
             return std::nullopt;
         }
@@ -409,11 +403,7 @@ private:
     {
         CheckStep& data = add_step(name, "VolumeDriver.Path", true);
         Step step(data);
-        const auto response = send(data, codec::name_request(m_settings.volume), false);
-        if (!response) {
-            return;
-        }
-        const auto reply = checked_reply(step, *response, data.call);
+        const auto reply = call(data, step, codec::name_request(m_settings.volume), false);
         if (!reply) {
             return;
         }
@@ -427,8 +417,7 @@ private:
     {
         CheckStep& data = add_step(name, "VolumeDriver.Unmount", true);
         Step step(data);
-        const auto response = send(data, codec::mount_request(m_settings.volume, id), false);
-        if (response && checked_reply(step, *response, data.call)) {
+        if (call(data, step, codec::mount_request(m_settings.volume, id), false)) {
             m_held.erase(id);
         }
         return !step.failed();
@@ -438,8 +427,7 @@ private:
     {
         CheckStep& data = add_step("remove", "VolumeDriver.Remove", true);
         Step step(data);
-        const auto response = send(data, codec::name_request(m_settings.volume), false);
-        if (response && checked_reply(step, *response, data.call)) {
+        if (call(data, step, codec::name_request(m_settings.volume), false)) {
             m_maybe_created = false;
         }
     }
