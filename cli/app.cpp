@@ -16,20 +16,28 @@
 #include <volumecli/scoped_driver.hpp>
 #include <volumecli/task.hpp>
 #include <volumecli/transport.hpp>
+#include <volumecli/volume_lock.hpp>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 
 extern char** environ;
 
 namespace volumecli::cli {
 
 namespace {
+
+// How long a process waits for another one's lock on a volume without --timeout: the longest
+// default timeout of a single plugin call (Create, Mount), so a holder stuck in one call that
+// ends by timing out hands over before the waiter gives up.
+constexpr std::chrono::milliseconds k_default_lock_wait{120000};
 
 void set_up_logging(const std::string& program)
 {
@@ -130,6 +138,25 @@ std::unique_ptr<Driver> open_driver(const CliOptions& options, const std::string
     return std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings);
 }
 
+// Serialises the commands that change a volume (mount, unmount, create, remove) between
+// processes on this host, so that, say, 20 concurrent mounts of a new volume send one Create.
+// Taken after discovery (a plugin that is still starting up is waited for without blocking
+// others) and before the first call to the driver. Key: the driver and volume names as given.
+VolumeLock lock_for(const CliOptions& options, const std::string& driver, const std::string& volume)
+{
+    try {
+        return lock_volume(options.run_dir, driver, volume, options.timeout.value_or(k_default_lock_wait));
+    } catch (const Error& error) {
+        rethrow_with_context(error, "driver \"" + driver + "\": ");
+    }
+}
+
+bool changes_volume(Command command)
+{
+    return command == Command::mount || command == Command::unmount || command == Command::create ||
+           command == Command::remove;
+}
+
 EnvironmentList process_environment()
 {
     EnvironmentList environment;
@@ -175,12 +202,17 @@ int execute_task(const CliOptions& options)
         return *driver;
     };
     settings.mount_id = [](const TaskVolume& /*volume*/) { return random_mount_id(); };
+    settings.lock_volume = [&](const TaskVolume& volume) { return lock_for(options, volume.driver, volume.name); };
     return run_task(volumes, options.exec_command, environment, settings);
 }
 
 std::string execute(const CliOptions& options)
 {
     const auto driver = open_driver(options);
+    std::optional<VolumeLock> lock;
+    if (changes_volume(options.command)) {
+        lock.emplace(lock_for(options, options.driver, options.volume));
+    }
     const std::string mount_id = options.mount_id.value_or(default_mount_id(options.driver, options.volume));
     switch (options.command) {
         case Command::mount: {

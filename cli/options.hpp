@@ -45,6 +45,7 @@ struct CliOptions {
     discovery::SearchPaths search_paths;
     std::optional<std::string> docker_root;              // set: managed (v2) plugins are looked up there too
     std::string local_root = "/var/lib/dvdcli/volumes";  // DVDCLI_LOCAL_ROOT
+    std::string run_dir;                                 // --run-dir, DVDCLI_RUN_DIR, else default_run_dir()
     std::vector<std::string> volume_flags;               // exec --volume=DRIVER:NAME[:CONTAINERPATH]
     std::vector<std::string> exec_command;               // exec's COMMAND [ARGS...]
     Clock::time_point started = Clock::now();            // process start: deadlines count from it
@@ -64,6 +65,10 @@ std::string program_name(const char* argv0);
 // Parses argv (flags before or after the command) and the DVDCLI_* environment.
 // Throws UsageError for anything malformed.
 ParseResult parse_command_line(int argc, const char* const* argv, const Environment& environment);
+
+// Where volume lock files live when neither --run-dir nor DVDCLI_RUN_DIR says: /run/dvdcli for
+// root, else $XDG_RUNTIME_DIR/dvdcli when that is set (and absolute), else /tmp/dvdcli-<uid>.
+std::string default_run_dir(const Environment& environment);
 
 // Parses a --log-level / DVDCLI_LOG_LEVEL value; throws UsageError for an unknown name.
 LogLevel parse_log_level(const std::string& name, const char* source);

@@ -16,7 +16,7 @@ _dvdcli()
     local flags="--volumedriver= --volumename= --volumeopts= --volumeopt= --explicitcreate --mountid=
         --plugin-addr= --cacert= --cert= --key= --timeout= --retry-timeout= --log-level= --format=
         --managed-plugins --docker-root= --control-host= --control-port= --node-uuid= --name-key=
-        --wait-timeout= --volume= --help --version"
+        --wait-timeout= --run-dir= --volume= --help --version"
 
     case "$cur" in
         --log-level=*)
@@ -28,7 +28,7 @@ _dvdcli()
         --explicitcreate=* | --explicitCreate=*)
             COMPREPLY=($(compgen -P "${cur%%=*}=" -W "true false" -- "${cur#*=}"))
             return ;;
-        --cacert=* | --cert=* | --key=* | --docker-root=*)
+        --cacert=* | --cert=* | --key=* | --docker-root=* | --run-dir=*)
             local flag="${cur%%=*}="
             COMPREPLY=($(compgen -P "$flag" -f -- "${cur#*=}"))
             return ;;

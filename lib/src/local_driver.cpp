@@ -1,8 +1,8 @@
 #include <volumecli/local_driver.hpp>
 
 #include <volumecli/error.hpp>
+#include <volumecli/volume_lock.hpp>
 
-#include "durations.hpp"
 #include "local_mount.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,7 +21,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <thread>
 
 namespace volumecli {
 
@@ -113,46 +112,24 @@ void make_dirs(const std::string& path, mode_t mode)
     make_dir(path, mode, true);
 }
 
-// An exclusive flock on <root>/.locks/<name>.lock: released by the kernel when the process
-// dies, so a killed invocation never blocks the next one. Lock files are never removed, so
-// every process always locks the same inode.
-class VolumeLock {
-public:
-    VolumeLock(const std::string& root, const std::string& name, std::chrono::milliseconds timeout)
-    {
-        const std::string dir = root + "/.locks";
-        make_dirs(dir, 0700);
-        const std::string path = dir + "/" + name + ".lock";
-        m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (m_fd < 0) {
-            system_error("open lock " + path);
-        }
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        std::chrono::milliseconds pause{2};
-        while (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
-            if (errno != EWOULDBLOCK && errno != EINTR) {
-                const int error = errno;
-                ::close(m_fd);
-                throw DriverError("lock " + path + ": " + std::strerror(error));
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-                ::close(m_fd);
-                throw TimeoutError("another dvdcli process holds volume \"" + name + "\" (waited " +
-                                   seconds_text(timeout) + " for " + path + ")");
-            }
-            std::this_thread::sleep_for(pause);
-            pause = std::min(pause * 2, std::chrono::milliseconds{50});
-        }
-    }
-    ~VolumeLock() { ::close(m_fd); }
-    VolumeLock(const VolumeLock&) = delete;
-    VolumeLock& operator=(const VolumeLock&) = delete;
-    VolumeLock(VolumeLock&&) = delete;
-    VolumeLock& operator=(VolumeLock&&) = delete;
+// The volume's lock: <root>/.locks/<name>.lock, beside the state it guards, so that every
+// process using this root agrees whatever run directory it was given.
+VolumeLock lock_local_volume(const std::string& root, const std::string& volume, std::chrono::milliseconds timeout)
+{
+    const std::string dir = root + "/.locks";
+    make_dirs(dir, 0700);
+    return VolumeLock(dir + "/" + volume + ".lock", volume, timeout);
+}
 
-private:
-    int m_fd = -1;
-};
+// A volume's directories are made by create and never through a symlink; one planted there later
+// is refused rather than followed to somewhere else.
+void refuse_symlink(const std::string& path)
+{
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) {
+        throw DriverError(path + " is a symlink; refusing to follow it");
+    }
+}
 
 int remove_entry(const char* path, const struct stat* /*info*/, int type, FTW* /*walk*/)
 {
@@ -175,7 +152,7 @@ public:
         validate_options(options);
         make_dirs(m_settings.root, 0701);
         m_settings.root = canonical_root(m_settings.root);  // now that it exists, with symlinks resolved
-        const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
+        const VolumeLock lock = lock_local_volume(m_settings.root, volume, m_settings.lock_timeout);
         if (const auto existing = load(volume)) {
             if (existing->options != options) {
                 throw DriverError("volume \"" + volume + "\" already exists with other options");
@@ -190,7 +167,7 @@ public:
     void remove(const std::string& volume) override
     {
         validate_local_volume_name(volume);
-        const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
+        const VolumeLock lock = lock_local_volume(m_settings.root, volume, m_settings.lock_timeout);
         const VolumeState state = load_existing(volume);
         if (!state.mount_ids.empty()) {
             throw DriverError("volume \"" + volume + "\" is in use: mounted for " +
@@ -212,9 +189,10 @@ public:
     std::string mount(const std::string& volume, const std::string& mount_id) override
     {
         validate_local_volume_name(volume);
-        const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
+        const VolumeLock lock = lock_local_volume(m_settings.root, volume, m_settings.lock_timeout);
         VolumeState state = load_existing(volume);
         const std::string target = data_dir(volume);
+        refuse_symlink(target);
         // The mount itself is checked, not the recorded holders: a crash between mount(2) and
         // saving leaves it mounted with no holder, and a reboot or a killed exec leaves holders
         // whose mount is gone.
@@ -247,7 +225,7 @@ public:
     void unmount(const std::string& volume, const std::string& mount_id) override
     {
         validate_local_volume_name(volume);
-        const VolumeLock lock(m_settings.root, volume, m_settings.lock_timeout);
+        const VolumeLock lock = lock_local_volume(m_settings.root, volume, m_settings.lock_timeout);
         VolumeState state = load_existing(volume);
         const auto held = std::find(state.mount_ids.begin(), state.mount_ids.end(), mount_id);
         if (held == state.mount_ids.end()) {
@@ -266,6 +244,7 @@ public:
     {
         validate_local_volume_name(volume);
         static_cast<void>(load_existing(volume));
+        refuse_symlink(data_dir(volume));
         return data_dir(volume);
     }
 
@@ -279,6 +258,7 @@ public:
             result.message = "no such volume";
             return result;
         }
+        refuse_symlink(data_dir(volume));  // its mountpoint would lead elsewhere
         result.kind = LookupResult::Kind::found;
         result.volume = describe(volume, *state);
         return result;
@@ -306,6 +286,10 @@ public:
             } catch (const UsageError&) {
                 continue;  // ".locks", ".removing-*" and strangers
             }
+            struct stat info {};
+            if (::lstat(volume_dir(volume).c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+                continue;  // a symlink or a file planted in the root is no volume
+            }
             if (const auto state = load(volume)) {
                 volumes.push_back(describe(volume, *state));
             }
@@ -323,7 +307,7 @@ private:
     {
         for (const auto& [key, value] : options) {
             if (std::find_if(k_option_keys.begin(), k_option_keys.end(),
-                             [&](const char* known) { return key == known; }) == k_option_keys.end()) {
+                             [&name = key](const char* known) { return name == known; }) == k_option_keys.end()) {
                 throw UsageError("local driver: unknown option \"" + key +
                                  "\" (known: type, device, o; for mount options with commas use "
                                  "--volumeopt=o=opt1,opt2)");
@@ -366,6 +350,7 @@ private:
 
     [[nodiscard]] std::optional<VolumeState> load(const std::string& volume) const
     {
+        refuse_symlink(volume_dir(volume));
         const std::string path = volume_dir(volume) + "/" + k_state_file;
         const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
@@ -402,7 +387,11 @@ private:
         const std::string text = document.dump() + "\n";
         const std::string path = volume_dir(volume) + "/" + k_state_file;
         const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        refuse_symlink(volume_dir(volume));
+        // O_EXCL: whatever is at the temporary name (a crashed run's file, a planted link) is
+        // removed, never written through.
+        ::unlink(temporary.c_str());
+        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0) {
             system_error("write " + temporary);
         }

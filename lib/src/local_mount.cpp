@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <array>
 #include <cerrno>
@@ -160,6 +161,11 @@ void mount_volume(const MountSpec& spec, const std::string& target)
     if (spec.type.compare(0, 3, "nfs") == 0) {
         parsed.data = resolve_nfs_address(parsed.data);
     }
+    // mount(2) follows a symlink at the target; the volume's directory must be the real one.
+    struct stat info {};
+    if (::lstat(target.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+        throw DriverError("mount on " + target + ": not a real directory (a symlink is never followed)");
+    }
     if (::mount(spec.device.c_str(), target.c_str(), spec.type.c_str(), parsed.flags,
                 parsed.data.empty() ? nullptr : parsed.data.c_str()) != 0) {
         const int error = errno;
@@ -182,7 +188,7 @@ void mount_volume(const MountSpec& spec, const std::string& target)
 
 void unmount_volume(const std::string& target)
 {
-    if (::umount2(target.c_str(), 0) != 0) {
+    if (::umount2(target.c_str(), UMOUNT_NOFOLLOW) != 0) {
         const int error = errno;
         if (error == EINVAL && !is_mount_point(target)) {
             return;

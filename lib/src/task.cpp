@@ -125,13 +125,23 @@ struct Mounted {
     Attachment attachment;
 };
 
+// The volume's lock while its driver calls run, when the caller locks volumes.
+std::optional<VolumeLock> hold_lock(const TaskSettings& settings, const TaskVolume& volume)
+{
+    if (!settings.lock_volume) {
+        return std::nullopt;
+    }
+    return settings.lock_volume(volume);
+}
+
 // Undoes `mounted` in reverse order; returns the first failure, having logged every one.
-std::exception_ptr release(std::vector<Mounted>& mounted)
+std::exception_ptr release(std::vector<Mounted>& mounted, const TaskSettings& settings)
 {
     std::exception_ptr first;
     for (auto it = mounted.rbegin(); it != mounted.rend(); ++it) {
         try {
             detach(it->volume->container_path, it->attachment);
+            const auto lock = hold_lock(settings, *it->volume);
             unmount_volume(*it->driver, it->volume->name, it->mount_id);
         } catch (const std::exception& error) {
             spdlog::error("{}", error.what());
@@ -377,14 +387,20 @@ int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::stri
     for (const TaskVolume& volume : volumes) {
         try {
             if (const auto signal = pending_termination()) {
-                release(mounted);
+                release(mounted, settings);
                 spdlog::warn("signal {} before the command started; volumes released", *signal);
                 return 128 + *signal;
             }
             Driver& driver = settings.open_driver(volume);
             const std::string mount_id = settings.mount_id(volume);
-            const MountResult result =
-                mount_volume(driver, MountRequest{volume.name, volume.options, volume.explicit_create, mount_id});
+            MountResult result;
+            {
+                // Released before the next volume's turn and before the command starts: another
+                // process may mount or unmount this volume while the task runs.
+                const auto lock = hold_lock(settings, volume);
+                result =
+                    mount_volume(driver, MountRequest{volume.name, volume.options, volume.explicit_create, mount_id});
+            }
             mounted.push_back({&volume, &driver, mount_id, Attachment::none});
             if (!volume.container_path.empty()) {
                 mounted.back().attachment = attach(result.mountpoint, volume.container_path);
@@ -397,26 +413,26 @@ int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::stri
                 command_environment.emplace_back(volume.mountpoint_variable, result.mountpoint);
             }
         } catch (const Error&) {
-            release(mounted);
+            release(mounted, settings);
             throw;
         }
     }
     if (const auto signal = pending_termination()) {
-        release(mounted);
+        release(mounted, settings);
         return 128 + *signal;
     }
 
     const pid_t child = ::fork();
     if (child < 0) {
         const int error = errno;
-        release(mounted);
+        release(mounted, settings);
         throw DriverError(std::string("fork: ") + std::strerror(error));
     }
     if (child == 0) {
         exec_child(command, command_environment, original_mask);
     }
     const int status = wait_forwarding(child, signals);
-    const std::exception_ptr cleanup = release(mounted);
+    const std::exception_ptr cleanup = release(mounted, settings);
     if (cleanup && status == 0) {
         std::rethrow_exception(cleanup);
     }

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
@@ -151,6 +152,7 @@ struct Cluster {
         }
         options.env["DVDCLI_SOCKET_DIR"] = socket_dir;
         options.env["DVDCLI_SPEC_DIRS"] = spec_dir;
+        options.env["DVDCLI_RUN_DIR"] = dir.file("run");  // lock files: per test, never the host's
         for (const auto& [name, value] : env) {
             options.env[name] = value;
         }
@@ -631,8 +633,12 @@ TEST_CASE("flockercli: two concurrent mounts of one new name create one dataset 
     // Both runs read the same configuration tag before either create is answered.
     cluster.service.hold_creates_until(2);
 
-    auto one = std::async(std::launch::async, [&] { return cluster.flockercli({"mount", "--volumename=shared"}); });
-    auto two = std::async(std::launch::async, [&] { return cluster.flockercli({"mount", "--volumename=shared"}); });
+    // Separate run directories, as on two hosts: one host's lock would serialise them.
+    const auto mount = [&](const char* run_dir) {
+        return cluster.flockercli({"mount", "--volumename=shared", "--run-dir=" + cluster.dir.file(run_dir)});
+    };
+    auto one = std::async(std::launch::async, [&] { return mount("run1"); });
+    auto two = std::async(std::launch::async, [&] { return mount("run2"); });
     const auto a = one.get();
     const auto b = two.get();
 
@@ -777,5 +783,45 @@ TEST_CASE("flockercli: help, version and usage errors", "[flockercli][usage]")
     SECTION("--volumedriver=flocker is accepted")
     {
         REQUIRE_STATUS(cluster.flockercli({"list", "--volumedriver=flocker"}), 0);
+    }
+}
+
+TEST_CASE("flockercli never shows the client key's path or contents, even at trace level", "[flockercli][security]")
+{
+    Cluster cluster;
+    const std::string key_path = cluster.dir.path() + "/k3y-never-logged.pem";
+    std::filesystem::copy_file(cluster.user.key, key_path);
+    const std::string contents = read_file(key_path);
+    const std::string body_line = contents.substr(contents.find('\n') + 1, 40);
+    REQUIRE(body_line.size() == 40);
+    const auto check_key_not_shown = [&](const ProcessResult& result) {
+        INFO("run: " << result.describe());
+        CHECK_THAT(result.err, !Contains("k3y-never-logged"));
+        CHECK_THAT(result.err, !Contains("PRIVATE KEY"));
+        CHECK_THAT(result.err, !Contains(body_line));
+    };
+
+    SECTION("a mount that succeeds")
+    {
+        const auto result = cluster.run(k_flockercli, cluster.connection({{"--key", key_path}}) +
+                                                          Args{"mount", "--volumename=v1", "--log-level=trace"});
+        REQUIRE_STATUS(result, 0);
+        CHECK_FALSE(result.err.empty());  // trace logging did say things
+        check_key_not_shown(result);
+    }
+    SECTION("a key file that does not exist, given by flag or by variable")
+    {
+        const auto by_flag = cluster.run(k_flockercli, cluster.connection({{"--key", key_path + ".missing"}}) +
+                                                           Args{"mount", "--volumename=v1", "--log-level=trace"});
+        REQUIRE_STATUS(by_flag, 3);
+        CHECK(by_flag.out.empty());
+        check_key_not_shown(by_flag);
+        const auto by_variable =
+            cluster.run(k_flockercli, cluster.connection({{"--key", std::nullopt}}) + Args{"mount", "--volumename=v1"},
+                        {{"FLOCKER_CONTROL_SERVICE_CLIENT_KEY_FILE", key_path + ".missing"}});
+        REQUIRE_STATUS(by_variable, 3);
+        CHECK(by_variable.out.empty());
+        CHECK_THAT(by_variable.err, Contains("private key"));
+        check_key_not_shown(by_variable);
     }
 }

@@ -34,6 +34,7 @@ test::ProcessOptions Harness::options() const
     test::ProcessOptions options;
     options.env["DVDCLI_SOCKET_DIR"] = m_socket_dir;
     options.env["DVDCLI_SPEC_DIRS"] = m_spec_dir + ":" + m_second_spec_dir;
+    options.env["DVDCLI_RUN_DIR"] = m_dir.file("run");  // lock files: per test, never the host's
     for (const char* name : {"DVDCLI_LOG_LEVEL", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY",
                              "all_proxy", "NO_PROXY", "no_proxy"}) {
         options.env[name] = std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <volumecli/driver.hpp>
 #include <volumecli/volume.hpp>
+#include <volumecli/volume_lock.hpp>
 
 #include <functional>
 #include <string>
@@ -46,6 +47,9 @@ struct TaskSettings {
     std::function<Driver&(const TaskVolume& volume)> open_driver;
     // Unique to this run, so two tasks sharing a volume never release it under each other.
     std::function<std::string(const TaskVolume&)> mount_id;
+    // Locks a volume against other processes; held around its mount and around its unmount,
+    // never while the command runs. Unset: no locking. May throw (e.g. TimeoutError).
+    std::function<VolumeLock(const TaskVolume&)> lock_volume;
 };
 
 // Mounts `volumes` in order (attaching each container path: a bind mount when the process may

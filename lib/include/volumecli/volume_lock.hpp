@@ -1,0 +1,42 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace volumecli {
+
+// An exclusive lock on one volume, so that concurrent invocations on one host run their call
+// sequences for it one at a time. It is an flock(2): held while the object lives, and released
+// by the kernel when the process dies, so a killed holder never blocks the next one.
+class VolumeLock {
+public:
+    // Locks the file at `path` (created 0600 when missing, never opened through a symlink),
+    // polling with a short growing pause for at most `timeout`, then writes this process's id
+    // into it. `volume` names the volume in messages. Throws TimeoutError naming the volume, the
+    // time waited, the file and the holder's pid when it cannot be had in time; DriverError when
+    // the file cannot be opened or locked.
+    VolumeLock(const std::string& path, const std::string& volume, std::chrono::milliseconds timeout);
+    ~VolumeLock();
+    VolumeLock(VolumeLock&& other) noexcept;
+    VolumeLock& operator=(VolumeLock&& other) noexcept;
+    VolumeLock(const VolumeLock&) = delete;
+    VolumeLock& operator=(const VolumeLock&) = delete;
+
+    [[nodiscard]] const std::string& path() const { return m_path; }
+
+private:
+    int m_fd = -1;
+    std::string m_path;
+};
+
+// The lock file of (driver, volume): <run_dir>/locks/<sha256_hex(driver + '\0' + volume)>.lock,
+// so any name stays inside the directory. Creates each missing directory 0700. Throws UsageError
+// unless `run_dir` is absolute and a real directory (not a symlink) owned by the effective user
+// that neither group nor others may write; DriverError when a directory cannot be created.
+std::string volume_lock_path(const std::string& run_dir, const std::string& driver, const std::string& volume);
+
+// Locks (driver, volume) under `run_dir`: volume_lock_path, then VolumeLock. Throws as they do.
+VolumeLock lock_volume(const std::string& run_dir, const std::string& driver, const std::string& volume,
+                       std::chrono::milliseconds timeout);
+
+}  // namespace volumecli
