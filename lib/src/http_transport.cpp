@@ -353,9 +353,24 @@ private:
                 return false;
             }
             m_received_any = true;
+            grow(m_buffer, m_buffer.size() + got);
             m_buffer.append(chunk, got);
         }
         return true;
+    }
+
+    // Reserves room for `needed` bytes. Small replies grow by doubling; past 1 MiB the buffer
+    // jumps at once to the most the reply cap can require (address space, not memory, until it is
+    // filled). Doubling all the way would copy 30 MiB into a new 60 MiB buffer and put an
+    // oversized reply at twice the cap in memory before it is rejected.
+    static void grow(std::string& text, std::size_t needed)
+    {
+        if (needed <= text.capacity()) {
+            return;
+        }
+        constexpr std::size_t k_small = std::size_t{1024} * 1024;
+        constexpr std::size_t k_most = k_max_reply_bytes + k_max_header_bytes + 64 * 1024;
+        text.reserve(needed > k_small ? std::max(needed, k_most) : std::max(needed, 2 * text.capacity()));
     }
 
     [[noreturn]] static void truncated() { throw ProtocolError("reply truncated: the connection closed mid-reply"); }
@@ -424,8 +439,12 @@ private:
             if (!fill(offset + size + 2, deadline)) {
                 truncated();
             }
+            grow(body, body.size() + size);
             body.append(m_buffer, offset, size);
-            offset += size + 2;
+            // Drop what was consumed, so the buffer holds one chunk rather than a second copy of
+            // the body (and its chunk headers).
+            m_buffer.erase(0, offset + size + 2);
+            offset = 0;
         }
     }
 
@@ -480,6 +499,7 @@ private:
                 response.body = read_chunked(offset, deadline);
             } else if (head.has_length) {
                 check_size(head.content_length);
+                grow(m_buffer, offset + head.content_length);
                 if (!fill(offset + head.content_length, deadline)) {
                     truncated();
                 }

@@ -15,6 +15,7 @@
 #include <regex>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 namespace volumecli::test {
 
@@ -27,6 +28,9 @@ constexpr const char* k_datasets = "/v1/configuration/datasets";
 constexpr const char* k_leases = "/v1/configuration/leases";
 constexpr const char* k_by_era = "/v1/state/nodes/by_era/";
 constexpr std::uint64_t k_minimum_size = 67108864;
+// Fault::huge_body*: 100 MB, streamed in 64 KiB pieces.
+constexpr std::size_t k_huge = std::size_t{100} * 1024 * 1024;
+constexpr std::size_t k_piece = 64 * 1024;
 
 bool iequals(const std::string& a, const std::string& b)
 {
@@ -162,6 +166,7 @@ struct FakeFlocker::Impl {
 
     std::map<std::pair<std::string, std::string>, Canned> canned;
     std::vector<Delay> delays;
+    std::vector<std::tuple<std::string, std::string, Fault>> faults;  // method, path prefix, fault
     int hold_creates = 0;
     int waiting_creates = 0;
     bool creates_released = false;
@@ -299,6 +304,81 @@ struct FakeFlocker::Impl {
                 return;
             }
         }
+    }
+
+    std::optional<Fault> fault_for(const std::string& method, const std::string& path) const
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        for (const auto& [fault_method, prefix, fault] : faults) {
+            if (fault_method == method && path.rfind(prefix, 0) == 0) {
+                return fault;
+            }
+        }
+        return std::nullopt;
+    }
+
+    // True once stop() begins; waits at most `wait` for it.
+    bool wait_for_stop(std::chrono::milliseconds wait)
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        return signal.wait_for(lock, wait, [this] { return stopping; });
+    }
+
+    // httplib writes the status line and headers before it asks a content provider for the body,
+    // so a provider that stalls or gives up misbehaves after the headers.
+    void inflict(Fault fault, httplib::Response& res)
+    {
+        res.status = 200;
+        switch (fault) {
+            case Fault::stall_after_headers:
+                res.set_content_provider(
+                    64, "application/json",
+                    [this](std::size_t /*offset*/, std::size_t /*length*/, httplib::DataSink& sink) {
+                        while (sink.is_writable() && !wait_for_stop(std::chrono::milliseconds(50))) {
+                        }
+                        return false;
+                    });
+                return;
+            case Fault::close_mid_body:
+                res.set_content_provider(64, "application/json",
+                                         [](std::size_t /*offset*/, std::size_t /*length*/, httplib::DataSink& sink) {
+                                             sink.write("[{\"dataset_id\"", 15);
+                                             return false;
+                                         });
+                return;
+            case Fault::huge_body:
+                res.set_content_provider(k_huge, "application/json",
+                                         [this](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                                             std::string piece(std::min(length, k_piece), 'x');
+                                             if (offset == 0) {
+                                                 piece[0] = '[';
+                                                 piece[1] = '"';
+                                             }
+                                             return !stopping_now() && sink.write(piece.data(), piece.size());
+                                         });
+                return;
+            case Fault::huge_body_chunked:
+                res.set_chunked_content_provider("application/json",
+                                                 [this](std::size_t offset, httplib::DataSink& sink) {
+                                                     std::string piece(k_piece, 'x');
+                                                     if (offset == 0) {
+                                                         piece[0] = '[';
+                                                         piece[1] = '"';
+                                                     }
+                                                     if (offset >= k_huge || stopping_now()) {
+                                                         sink.done();
+                                                         return true;
+                                                     }
+                                                     return sink.write(piece.data(), piece.size());
+                                                 });
+                return;
+        }
+    }
+
+    bool stopping_now() const
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        return stopping;
     }
 
     void hold_create()
@@ -650,6 +730,14 @@ struct FakeFlocker::Impl {
         request.body = req.body;
         request.remote_port = req.remote_port;
         apply_delay(request.method, request.path);
+        if (const auto fault = fault_for(request.method, request.path)) {
+            {
+                const std::lock_guard<std::mutex> lock(mutex);
+                requests.push_back(request);
+            }
+            inflict(*fault, res);
+            return;
+        }
         Answer answer = route(request);
         {
             const std::lock_guard<std::mutex> lock(mutex);
@@ -864,6 +952,12 @@ void FakeFlocker::disturb_creates(int times)
 {
     const std::lock_guard<std::mutex> lock(m_impl->mutex);
     m_impl->disturb = times;
+}
+
+void FakeFlocker::inject(const std::string& method, const std::string& path_prefix, Fault fault)
+{
+    const std::lock_guard<std::mutex> lock(m_impl->mutex);
+    m_impl->faults.emplace_back(method, path_prefix, fault);
 }
 
 void FakeFlocker::delay(const std::string& method, const std::string& path_prefix, std::chrono::milliseconds duration)

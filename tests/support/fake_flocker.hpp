@@ -109,6 +109,17 @@ public:
     // `path_prefix` (interrupted by stop()).
     void delay(const std::string& method, const std::string& path_prefix, std::chrono::milliseconds duration);
 
+    // What the service can do to a request instead of answering it properly.
+    enum class Fault {
+        stall_after_headers,  // status 200 and headers, then silence until the client leaves
+        close_mid_body,       // Content-Length promises more than is sent, then the connection closes
+        huge_body,            // 200 with a 100 MB body and its Content-Length, streamed
+        huge_body_chunked,    // the same body, chunked
+    };
+    // From now on inflict `fault` on requests with this method whose path starts with
+    // `path_prefix` (recorded with status 0).
+    void inject(const std::string& method, const std::string& path_prefix, Fault fault);
+
     // --- what was received ---
     [[nodiscard]] std::vector<FlockerRequest> requests() const;
     // Requests with this method whose path starts with `path_prefix`, in arrival order.

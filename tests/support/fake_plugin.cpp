@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <set>
@@ -76,17 +77,39 @@ bool is_httplib_pseudo_header(const std::string& name)
 struct Outcome {
     bool drop = false;
     Reply reply;
+    std::optional<FakePlugin::Fault> fault;
 };
 
 using ServeFunction = std::function<Outcome(const RecordedRequest&)>;
+using Fault = FakePlugin::Fault;
+
+// The huge_body* bodies: a JSON object whose one string never ends within the first 100 MB, so
+// however much a client reads it cannot take it for a complete reply.
+std::string huge_body_piece(std::size_t offset, std::size_t size)
+{
+    static const std::string k_head = "{\"Mountpoint\":\"/";
+    std::string piece(size, 'x');
+    for (std::size_t i = offset; i < k_head.size() && i - offset < size; ++i) {
+        piece[i - offset] = k_head[i];
+    }
+    return piece;
+}
 
 // A deliberately small HTTP/1.1 server: Content-Length bodies, keep-alive, one thread per
-// connection. It exists because httplib cannot close a connection without answering.
+// connection. It exists because httplib cannot misbehave on purpose: close without answering,
+// reset, stall after the headers, cut a body short, stream 100 MB, or restart.
 class RawHttpServer {
 public:
-    RawHttpServer(int listen_fd, bool tcp, ServeFunction serve)
-        : m_listen_fd(listen_fd), m_tcp(tcp), m_serve(std::move(serve))
+    // `listen` makes the listening socket; it is called again when the server restarts, after
+    // `restart_downtime()`.
+    RawHttpServer(std::function<int()> listen, bool tcp, ServeFunction serve,
+                  std::function<std::chrono::milliseconds()> restart_downtime)
+        : m_listen(std::move(listen)),
+          m_tcp(tcp),
+          m_serve(std::move(serve)),
+          m_restart_downtime(std::move(restart_downtime))
     {
+        m_listen_fd = m_listen();
         m_accept_thread = std::thread([this] { accept_loop(); });
     }
     ~RawHttpServer() { stop(); }
@@ -95,14 +118,19 @@ public:
 
     void stop()
     {
-        if (m_stopping.exchange(true)) {
-            return;
+        std::thread restart_thread;
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            if (m_stopping.exchange(true)) {
+                return;
+            }
+            restart_thread.swap(m_restart_thread);
         }
-        ::shutdown(m_listen_fd, SHUT_RDWR);
-        if (m_accept_thread.joinable()) {
-            m_accept_thread.join();
+        m_stop_signal.notify_all();
+        if (restart_thread.joinable()) {
+            restart_thread.join();
         }
-        ::close(m_listen_fd);
+        close_listener();
         std::vector<std::thread> threads;
         {
             const std::lock_guard<std::mutex> lock(m_mutex);
@@ -116,15 +144,74 @@ public:
         }
     }
 
+    // Stops listening and drops every connection, then listens again after `downtime`, as a
+    // plugin restarted by its supervisor does. Called from a connection thread.
+    // The old listener and connections are gone when this returns, so a client can never reach
+    // the plugin as it was before the restart; listening again happens on another thread.
+    void restart(std::chrono::milliseconds downtime)
+    {
+        {
+            const std::lock_guard<std::mutex> lock(m_mutex);
+            if (m_stopping.load() || m_restarting) {
+                return;
+            }
+            if (m_restart_thread.joinable()) {
+                m_restart_thread.join();  // the previous restart, finished (m_restarting is false)
+            }
+            m_restarting = true;
+        }
+        close_listener();
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        for (const int fd : m_open_fds) {
+            ::shutdown(fd, SHUT_RDWR);
+        }
+        if (m_stopping.load()) {
+            m_restarting = false;  // stop() came meanwhile: nothing to listen again for
+            return;
+        }
+        m_restart_thread = std::thread([this, downtime] { run_restart(downtime); });
+    }
+
     [[nodiscard]] std::size_t connections() const { return m_connections.load(); }
+    [[nodiscard]] std::size_t restarts() const { return m_restarts.load(); }
 
 private:
+    void close_listener()
+    {
+        const std::lock_guard<std::mutex> listener_lock(m_listener_mutex);
+        if (m_listen_fd < 0) {
+            return;
+        }
+        ::shutdown(m_listen_fd, SHUT_RDWR);
+        if (m_accept_thread.joinable()) {
+            m_accept_thread.join();
+        }
+        // A unix socket file stays behind: a client meanwhile gets ECONNREFUSED, as from a
+        // crashed plugin.
+        ::close(m_listen_fd);
+        m_listen_fd = -1;
+    }
+
+    void run_restart(std::chrono::milliseconds downtime)
+    {
+        const std::lock_guard<std::mutex> listener_lock(m_listener_mutex);
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_stop_signal.wait_for(lock, downtime, [this] { return m_stopping.load(); });
+        if (!m_stopping.load()) {
+            m_listen_fd = m_listen();
+            ++m_restarts;
+            m_accept_thread = std::thread([this] { accept_loop(); });
+        }
+        m_restarting = false;
+    }
+
     void accept_loop()
     {
+        const int listen_fd = m_listen_fd;
         while (!m_stopping.load()) {
             sockaddr_storage peer{};
             socklen_t length = sizeof peer;
-            const int fd = ::accept4(m_listen_fd, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC);
+            const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC);
             if (fd < 0) {
                 if (errno == EINTR || errno == ECONNABORTED) {
                     continue;
@@ -179,9 +266,106 @@ private:
         return true;
     }
 
+    static std::string status_line(int status)
+    {
+        return "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n" +
+               "Content-Type: application/vnd.docker.plugins.v1+json\r\n";
+    }
+
+    // Reads and discards until the client closes the connection (or stop() shuts it down).
+    static void wait_for_hangup(int fd)
+    {
+        char chunk[4096];
+        while (true) {
+            const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                return;
+            }
+        }
+    }
+
+    // Sends the 100 MB body in 64 KiB pieces; stops as soon as the client is gone.
+    static void stream_huge_body(int fd, Fault fault)
+    {
+        constexpr std::size_t k_piece = 64 * 1024;
+        std::string head = status_line(200);
+        if (fault == Fault::huge_body) {
+            head += "Content-Length: " + std::to_string(FakePlugin::k_huge_body_bytes) + "\r\n";
+        } else if (fault == Fault::huge_body_chunked) {
+            head += "Transfer-Encoding: chunked\r\n";
+        } else {
+            head += "Connection: close\r\n";
+        }
+        if (!detail::send_all(fd, head + "\r\n")) {
+            return;
+        }
+        char size_line[32];
+        for (std::size_t offset = 0; offset < FakePlugin::k_huge_body_bytes; offset += k_piece) {
+            std::string piece = huge_body_piece(offset, k_piece);
+            if (fault == Fault::huge_body_chunked) {
+                std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
+                piece = size_line + piece + "\r\n";
+            }
+            if (!detail::send_all(fd, piece)) {
+                return;
+            }
+        }
+        if (fault == Fault::huge_body_chunked) {
+            detail::send_all(fd, "0\r\n\r\n");
+        }
+    }
+
+    // The whole reply, chunked in small pieces and ended by a trailer, as Go servers may send it.
+    static std::string chunked(const Reply& reply)
+    {
+        constexpr std::size_t k_piece = 7;
+        std::string response = status_line(reply.status) + "Transfer-Encoding: chunked\r\n\r\n";
+        char size_line[32];
+        for (std::size_t offset = 0; offset < reply.body.size(); offset += k_piece) {
+            const std::string piece = reply.body.substr(offset, k_piece);
+            std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
+            response += size_line + piece + "\r\n";
+        }
+        return response + "0\r\nX-Fake-Trailer: 1\r\n\r\n";
+    }
+
+    // Misbehaves as `fault` says on the connection `fd`. Returns true when the connection must be
+    // reset rather than closed.
+    bool inflict(int fd, Fault fault, const Reply& reply)
+    {
+        switch (fault) {
+            case Fault::stall_after_headers:
+                detail::send_all(fd, status_line(reply.status) +
+                                         "Content-Length: " + std::to_string(reply.body.size() + 64) + "\r\n\r\n");
+                wait_for_hangup(fd);
+                return false;
+            case Fault::close_mid_body:
+                detail::send_all(fd, status_line(reply.status) +
+                                         "Content-Length: " + std::to_string(reply.body.size() + 64) + "\r\n\r\n" +
+                                         reply.body.substr(0, reply.body.size() / 2));
+                return false;
+            case Fault::reset: return true;
+            case Fault::huge_body:
+            case Fault::huge_body_chunked:
+            case Fault::huge_body_unframed: stream_huge_body(fd, fault); return false;
+            case Fault::restart: restart(m_restart_downtime()); return false;
+            case Fault::chunked_reply: detail::send_all(fd, chunked(reply)); return false;
+            case Fault::restart_after_reply:
+                detail::send_all(fd, status_line(reply.status) + "Content-Length: " +
+                                         std::to_string(reply.body.size()) + "\r\n\r\n" + reply.body);
+                restart(m_restart_downtime());
+                return false;
+        }
+        return false;
+    }
+
     void connection_loop(int fd, int index, int remote_port)
     {
         std::string buffer;
+        bool reset = false;
         while (!m_stopping.load()) {
             std::size_t head_end = 0;
             if (!read_head(fd, buffer, head_end)) {
@@ -233,9 +417,17 @@ private:
             if (outcome.drop) {
                 break;
             }
-            std::string response =
-                "HTTP/1.1 " + std::to_string(outcome.reply.status) + " " + reason_phrase(outcome.reply.status) + "\r\n";
-            response += "Content-Type: application/vnd.docker.plugins.v1+json\r\n";
+            if (outcome.fault == Fault::chunked_reply) {
+                if (!detail::send_all(fd, chunked(outcome.reply))) {
+                    break;
+                }
+                continue;
+            }
+            if (outcome.fault) {
+                reset = inflict(fd, *outcome.fault, outcome.reply);
+                break;  // a misbehaving reply always ends the connection
+            }
+            std::string response = status_line(outcome.reply.status);
             response += "Content-Length: " + std::to_string(outcome.reply.body.size()) + "\r\n";
             if (close_after) {
                 response += "Connection: close\r\n";
@@ -249,16 +441,27 @@ private:
             const std::lock_guard<std::mutex> lock(m_mutex);
             m_open_fds.erase(fd);
         }
+        if (reset) {
+            detail::reset_and_close(fd);
+            return;
+        }
         ::shutdown(fd, SHUT_RDWR);
         ::close(fd);
     }
 
-    int m_listen_fd;
+    std::function<int()> m_listen;
     bool m_tcp;
     ServeFunction m_serve;
+    std::function<std::chrono::milliseconds()> m_restart_downtime;
     std::atomic<bool> m_stopping{false};
     std::atomic<std::size_t> m_connections{0};
+    std::atomic<std::size_t> m_restarts{0};
+    int m_listen_fd = -1;
     std::thread m_accept_thread;
+    std::thread m_restart_thread;
+    std::mutex m_listener_mutex;  // m_listen_fd and m_accept_thread: closed by stop() or restart()
+    bool m_restarting = false;
+    std::condition_variable m_stop_signal;
     std::mutex m_mutex;
     std::set<int> m_open_fds;
     std::vector<std::thread> m_threads;
@@ -297,6 +500,8 @@ struct FakePlugin::Impl {
         std::optional<std::string> body;
         std::chrono::milliseconds delay{0};
         int drop_remaining = 0;
+        std::optional<Fault> fault;
+        int fault_remaining = 0;  // -1: every request
         std::function<Reply(const RecordedRequest&)> handler;
     };
     struct VolumeState {
@@ -310,6 +515,7 @@ struct FakePlugin::Impl {
     std::map<std::string, Script> scripts;
     std::map<std::string, VolumeState> volumes;
     std::string mount_root = "/tmp/fake-plugin";
+    std::chrono::milliseconds restart_downtime{300};
     std::vector<RecordedRequest> records;
 
     std::unique_ptr<httplib::Server> http;
@@ -344,27 +550,46 @@ struct FakePlugin::Impl {
         if (script.drop_remaining > 0) {
             --script.drop_remaining;
             records[index].dropped = true;
-            return Outcome{true, {}};
+            return Outcome{true, {}, std::nullopt};
         }
+        std::optional<Fault> fault;
+        if (script.fault && script.fault_remaining != 0) {
+            fault = script.fault;
+            if (script.fault_remaining > 0) {
+                --script.fault_remaining;
+            }
+            if (*fault == Fault::reset || *fault == Fault::restart) {
+                records[index].dropped = true;
+                return Outcome{false, {}, fault};
+            }
+        }
+        Outcome outcome = reply_for(request, script, lock);
+        outcome.fault = fault;
+        return outcome;
+    }
+
+    // The reply `script` and the in-memory plugin give; `lock` holds `mutex` on entry.
+    Outcome reply_for(const RecordedRequest& request, const Script& script, std::unique_lock<std::mutex>& lock)
+    {
         const Script copy = script;
         if (copy.delay.count() > 0) {
             stop_signal.wait_for(lock, copy.delay, [this] { return stopping; });
             if (stopping) {
-                return Outcome{false, Reply{503, "fake plugin stopping\n"}};
+                return Outcome{false, Reply{503, "fake plugin stopping\n"}, std::nullopt};
             }
         }
         if (copy.handler) {
             lock.unlock();
-            return Outcome{false, copy.handler(request)};
+            return Outcome{false, copy.handler(request), std::nullopt};
         }
         if (copy.body) {
-            return Outcome{false, Reply{copy.status.value_or(200), *copy.body}};
+            return Outcome{false, Reply{copy.status.value_or(200), *copy.body}, std::nullopt};
         }
         Reply reply = default_reply_locked(request);
         if (copy.status) {
             reply.status = *copy.status;
         }
-        return Outcome{false, reply};
+        return Outcome{false, reply, std::nullopt};
     }
 
     json volume_json_locked(const std::string& name) const
@@ -466,9 +691,9 @@ struct FakePlugin::Impl {
             request.body = req.body;
             request.remote_port = tcp ? req.remote_port : -1;
             const Outcome outcome = serve(request);
-            if (outcome.drop) {
+            if (outcome.drop || outcome.fault) {
                 res.status = 599;
-                res.set_content("fake plugin: drop_first needs FakePlugin::Engine::raw\n", "text/plain");
+                res.set_content("fake plugin: drop_first and inject need FakePlugin::Engine::raw\n", "text/plain");
                 return;
             }
             res.status = outcome.reply.status;
@@ -486,6 +711,17 @@ struct FakePlugin::Impl {
         }
         started = true;
     }
+
+    void start_raw(std::function<int()> listen, bool tcp)
+    {
+        raw = std::make_unique<RawHttpServer>(
+            std::move(listen), tcp, [this](const RecordedRequest& r) { return serve(r); },
+            [this] {
+                const std::lock_guard<std::mutex> lock(mutex);
+                return restart_downtime;
+            });
+        started = true;
+    }
 };
 
 FakePlugin::FakePlugin() : m_impl(std::make_unique<Impl>()) {}
@@ -501,10 +737,7 @@ void FakePlugin::start_unix(const std::string& socket_path, Engine engine)
     detail::remove_stale_socket(socket_path);
     m_impl->socket_path = socket_path;
     if (engine == Engine::raw) {
-        const int fd = detail::listen_unix(socket_path);
-        m_impl->raw = std::make_unique<RawHttpServer>(
-            fd, false, [impl = m_impl.get()](const RecordedRequest& r) { return impl->serve(r); });
-        m_impl->started = true;
+        m_impl->start_raw([socket_path] { return detail::listen_unix(socket_path); }, false);
         return;
     }
     auto server = std::make_unique<httplib::Server>();
@@ -520,11 +753,9 @@ int FakePlugin::start_tcp(Engine engine)
     m_impl->ensure_not_started();
     if (engine == Engine::raw) {
         int port = 0;
-        const int fd = detail::listen_tcp(port);
+        ::close(detail::listen_tcp(port));  // an ephemeral port, kept across restarts
         m_impl->port = port;
-        m_impl->raw = std::make_unique<RawHttpServer>(
-            fd, true, [impl = m_impl.get()](const RecordedRequest& r) { return impl->serve(r); });
-        m_impl->started = true;
+        m_impl->start_raw([port] { return detail::listen_tcp_on(port); }, true);
         return port;
     }
     auto server = std::make_unique<httplib::Server>();
@@ -611,6 +842,25 @@ void FakePlugin::drop_first(const std::string& call, int times)
 {
     const std::lock_guard<std::mutex> lock(m_impl->mutex);
     m_impl->scripts[call].drop_remaining = times;
+}
+
+void FakePlugin::inject(const std::string& call, Fault fault, int times)
+{
+    const std::lock_guard<std::mutex> lock(m_impl->mutex);
+    auto& script = m_impl->scripts[call];
+    script.fault = fault;
+    script.fault_remaining = times;
+}
+
+void FakePlugin::set_restart_downtime(std::chrono::milliseconds downtime)
+{
+    const std::lock_guard<std::mutex> lock(m_impl->mutex);
+    m_impl->restart_downtime = downtime;
+}
+
+std::size_t FakePlugin::restarts() const
+{
+    return m_impl->raw ? m_impl->raw->restarts() : 0;
 }
 
 void FakePlugin::handle(const std::string& call, std::function<Reply(const RecordedRequest&)> handler)

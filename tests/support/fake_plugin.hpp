@@ -19,7 +19,7 @@ struct RecordedRequest {
     std::string body;
     int remote_port = -1;  // the client's TCP port (TCP and HTTPS only)
     int connection = -1;   // raw engine: which accepted connection (0, 1, ...) carried it
-    bool dropped = false;  // the plugin closed the connection instead of answering
+    bool dropped = false;  // the plugin closed the connection instead of answering (drop_first, reset, restart)
 
     // The call name: the path without its leading '/', e.g. "VolumeDriver.Mount".
     [[nodiscard]] std::string call() const;
@@ -73,6 +73,25 @@ public:
     // Close the connection without answering the first `times` requests of `call` (raw engine;
     // the httplib engine answers 599 instead so the test fails visibly).
     void drop_first(const std::string& call, int times);
+    // What the raw engine can do to a request instead of answering it properly.
+    enum class Fault {
+        stall_after_headers,  // status line and headers, then silence until the client leaves
+        close_mid_body,       // Content-Length promises more than is sent, then the connection closes
+        reset,                // no reply: the connection is reset (SO_LINGER 0, then close)
+        huge_body,            // 200 with a 100 MB body and its Content-Length, streamed, never held in memory
+        huge_body_chunked,    // the same body, chunked
+        huge_body_unframed,   // the same body without a length: it ends when the connection does
+        restart,              // no reply: the server stops, then listens again on the same address
+        restart_after_reply,  // answers, then restarts as above (the kept-alive connection goes away)
+        chunked_reply,        // not a fault: the proper reply, chunked in 7-byte pieces, with a trailer
+    };
+    // Inflicts `fault` on the next `times` requests of `call` (-1: on every one). Raw engine only;
+    // the httplib engine answers 599 instead so the test fails visibly.
+    void inject(const std::string& call, Fault fault, int times = -1);
+    // How long a restart keeps the server away (default 300 ms).
+    void set_restart_downtime(std::chrono::milliseconds downtime);
+    // Size of the huge_body* bodies.
+    static constexpr std::size_t k_huge_body_bytes = std::size_t{100} * 1024 * 1024;
     // Full control: computes the reply from the request (runs after delay/drop).
     void handle(const std::string& call, std::function<Reply(const RecordedRequest&)> handler);
     // Forget every override for `call`.
@@ -93,6 +112,8 @@ public:
     [[nodiscard]] std::vector<std::string> calls() const;
     // Requests for one call, in arrival order.
     [[nodiscard]] std::vector<RecordedRequest> requests_for(const std::string& call) const;
+    // Times the raw server restarted (inject restart*) and listened again.
+    [[nodiscard]] std::size_t restarts() const;
     // Connections accepted so far (raw engine only; httplib engine returns 0).
     [[nodiscard]] std::size_t connections() const;
     void clear_requests();

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -204,8 +205,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
     while (true) {
         if (!exited) {
-            const pid_t waited = ::waitpid(pid, &status, WNOHANG);
+            rusage usage{};
+            const pid_t waited = ::wait4(pid, &status, WNOHANG, &usage);
             if (waited == pid) {
+                result.peak_rss_kib = usage.ru_maxrss;
                 exited = true;
                 exited_at = Clock::now();
                 result.wall_time = std::chrono::duration_cast<std::chrono::milliseconds>(exited_at - started);
@@ -222,7 +225,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
             ::kill(-pid, SIGKILL);
             ::kill(pid, SIGKILL);
             result.killed = true;
-            ::waitpid(pid, &status, 0);
+            rusage usage{};
+            ::wait4(pid, &status, 0, &usage);
+            result.peak_rss_kib = usage.ru_maxrss;
             exited = true;
             exited_at = Clock::now();
             result.wall_time = std::chrono::duration_cast<std::chrono::milliseconds>(exited_at - started);

@@ -26,6 +26,7 @@ struct ProcessResult {
     std::string out;      // everything written to stdout
     std::string err;      // everything written to stderr
     std::chrono::milliseconds wall_time{0};
+    long peak_rss_kib = -1;  // run_process: the child's peak resident set (ru_maxrss), in KiB
 
     // One-line description for failure messages: exit code, signal, timings, both streams.
     [[nodiscard]] std::string describe() const;

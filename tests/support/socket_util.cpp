@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -64,6 +65,21 @@ int listen_unix(const std::string& path, int backlog)
 
 int listen_tcp(int& port, int backlog)
 {
+    const int fd = listen_tcp_on(0, backlog);
+    sockaddr_in address{};
+    socklen_t length = sizeof address;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        const int saved = errno;
+        ::close(fd);
+        errno = saved;
+        fail("getsockname 127.0.0.1");
+    }
+    port = ntohs(address.sin_port);
+    return fd;
+}
+
+int listen_tcp_on(int port, int backlog)
+{
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         fail("socket(AF_INET)");
@@ -73,16 +89,13 @@ int listen_tcp(int& port, int backlog)
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, backlog) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, backlog) != 0) {
         const int saved = errno;
         ::close(fd);
         errno = saved;
-        fail("bind/listen 127.0.0.1:0");
+        fail("bind/listen 127.0.0.1:" + std::to_string(port));
     }
-    port = ntohs(address.sin_port);
     return fd;
 }
 
@@ -100,6 +113,13 @@ bool send_all(int fd, const std::string& data)
         sent += static_cast<std::size_t>(n);
     }
     return true;
+}
+
+void reset_and_close(int fd)
+{
+    const linger abort_on_close{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    ::close(fd);
 }
 
 bool unix_socket_answers(const std::string& path)

@@ -12,8 +12,12 @@ void remove_stale_socket(const std::string& path);
 int listen_unix(const std::string& path, int backlog = 128);
 // Same on 127.0.0.1 with an ephemeral port, stored in `port`.
 int listen_tcp(int& port, int backlog = 128);
+// Same on 127.0.0.1:`port` (SO_REUSEADDR), for a server that comes back on its old address.
+int listen_tcp_on(int port, int backlog = 128);
 // Writes everything; false when the peer went away.
 bool send_all(int fd, const std::string& data);
+// Closes `fd` abortively: SO_LINGER 0 makes a TCP peer see a reset (ECONNRESET), not an EOF.
+void reset_and_close(int fd);
 // True when something accepts connect() on the unix socket right now.
 bool unix_socket_answers(const std::string& path);
 

@@ -1,0 +1,564 @@
+// The fault-injection suite: every way a plugin (or its discovery files) can misbehave, one table
+// per family, each row run against the real dvdcli over a unix socket and, where the transport
+// matters, over TCP. For every row a user gets the documented exit code, exactly one stderr line
+// naming the problem, nothing on stdout (a garbage reply never becomes a bind-mount source), and
+// the answer within the configured timeout plus 10%. Transient connection failures are retried
+// with the real body and then succeed.
+
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace volumecli::e2e;
+using volumecli::test::SilentSocket;
+using Calls = std::vector<std::string>;
+using Fault = FakePlugin::Fault;
+using std::chrono::milliseconds;
+
+namespace {
+
+const std::string k_activate = "Plugin.Activate";
+const std::string k_get = "VolumeDriver.Get";
+const std::string k_create = "VolumeDriver.Create";
+const std::string k_mount = "VolumeDriver.Mount";
+const std::string k_unmount = "VolumeDriver.Unmount";
+const std::string k_path = "VolumeDriver.Path";
+const std::string k_list = "VolumeDriver.List";
+
+// Slack for starting a process on a loaded machine, on top of the 10% the bound allows.
+constexpr milliseconds k_start_slack{300};
+// A 100 MB reply must not cost 100 MB: the reply cap is 32 MiB.
+constexpr long k_max_rss_kib = 64L * 1024;
+
+enum class Via { unix_socket, tcp };
+
+const char* via_name(Via via)
+{
+    return via == Via::unix_socket ? "unix socket" : "TCP";
+}
+
+// Starts `plugin` as driver "fake": on <socket dir>/fake.sock, or on TCP through spec1/fake.spec.
+void start(Harness& harness, FakePlugin& plugin, Via via, FakePlugin::Engine engine = FakePlugin::Engine::raw)
+{
+    if (via == Via::unix_socket) {
+        harness.start(plugin, "fake", engine);
+        return;
+    }
+    const int port = plugin.start_tcp(engine);
+    harness.dir().write_file("spec1/fake.spec", "tcp://127.0.0.1:" + std::to_string(port) + "\n");
+}
+
+// The bound every failure must meet: `limit` (the timeout, or the retry window) plus 10%.
+milliseconds bound(milliseconds limit)
+{
+    return limit + limit / 10 + k_start_slack;
+}
+
+// A command, the call whose reply the row spoils, and the calls a clean run makes up to it.
+struct Command {
+    std::vector<std::string> args;
+    std::string call;
+};
+
+const Command k_mount_cmd{{"mount", "--volumedriver=fake", "--volumename=v1"}, k_mount};
+const Command k_path_cmd{{"path", "--volumedriver=fake", "--volumename=v1"}, k_get};
+const Command k_unmount_cmd{{"unmount", "--volumedriver=fake", "--volumename=v1"}, k_unmount};
+const Command k_list_cmd{{"list", "--volumedriver=fake"}, k_list};
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more)
+{
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+}
+
+std::string describe(const std::vector<std::string>& args)
+{
+    std::string text;
+    for (const auto& arg : args) {
+        text += (text.empty() ? "" : " ") + arg;
+    }
+    return text;
+}
+
+// A plugin with volume v1 mounted by the default ID, so every command has something to act on.
+void add_mounted_volume(FakePlugin& plugin)
+{
+    plugin.add_volume("v1", expected_mount_id("fake", "v1"));
+}
+
+}  // namespace
+
+// Exactly one line, the documented prefix, and `needle` in it.
+#define REQUIRE_FAULT(result, code, needle)                                       \
+    do {                                                                          \
+        REQUIRE_FAILURE(result, code);                                            \
+        CHECK_THAT((result).err, Catch::Matchers::Contains(std::string(needle))); \
+    } while (false)
+
+TEST_CASE("faults: a plugin that stops answering times out with exit 4 within the timeout", "[e2e][faults][timeout]")
+{
+    const Via via = GENERATE(Via::unix_socket, Via::tcp);
+    const auto command = GENERATE(k_mount_cmd, k_path_cmd, k_unmount_cmd, k_list_cmd);
+    enum class Kind { never_accept, accept_never_answer, stall_after_headers, answer_too_late };
+    const Kind kind =
+        GENERATE(Kind::never_accept, Kind::accept_never_answer, Kind::stall_after_headers, Kind::answer_too_late);
+    INFO(via_name(via) << ", dvdcli " << describe(command.args) << ", fault " << static_cast<int>(kind));
+
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    std::unique_ptr<SilentSocket> silent;
+    std::string stalled_call = command.call;
+    switch (kind) {
+        case Kind::never_accept:
+        case Kind::accept_never_answer: {
+            const auto mode =
+                kind == Kind::never_accept ? SilentSocket::Mode::never_accept : SilentSocket::Mode::accept_never_answer;
+            if (via == Via::unix_socket) {
+                silent = std::make_unique<SilentSocket>(harness.socket_path("fake"), mode);
+            } else {
+                silent = std::make_unique<SilentSocket>(mode);
+                harness.dir().write_file("spec1/fake.spec", "tcp://127.0.0.1:" + std::to_string(silent->port()));
+            }
+            stalled_call = k_activate;
+            break;
+        }
+        case Kind::stall_after_headers:
+            plugin.inject(command.call, Fault::stall_after_headers);
+            start(harness, plugin, via);
+            break;
+        case Kind::answer_too_late:
+            plugin.delay(command.call, milliseconds(5000));
+            start(harness, plugin, via);
+            break;
+    }
+
+    const auto result = harness.run(with(command.args, {"--timeout=1"}));
+
+    REQUIRE_FAULT(result, 4, stalled_call + ": timed out after 1s");
+    CHECK(result.wall_time >= milliseconds(900));
+    CHECK(result.wall_time < bound(milliseconds(1000)));
+    if (!silent) {
+        // A timed-out call is never resent: the plugin may still be acting on it.
+        CHECK(plugin.requests_for(command.call).size() == 1);
+    }
+}
+
+TEST_CASE("faults: a connection lost before any reply is retried with the same body", "[e2e][faults][retry]")
+{
+    const Via via = GENERATE(Via::unix_socket, Via::tcp);
+    enum class Loss { closed, reset, restart };
+    const Loss loss = GENERATE(Loss::closed, Loss::reset, Loss::restart);
+    // Spoils the next `times` requests of `call` (-1: all of them).
+    const auto spoil = [&](FakePlugin& plugin, const std::string& call, int times) {
+        if (loss == Loss::closed) {
+            plugin.drop_first(call, times < 0 ? 1000 : times);
+        } else {
+            plugin.inject(call, loss == Loss::reset ? Fault::reset : Fault::restart, times);
+        }
+    };
+    struct Row {
+        std::vector<std::string> args;
+        std::string call;
+        std::string body;  // what the call must carry, both times
+    };
+    const std::string id = expected_mount_id("fake", "v1");
+    const Row row = GENERATE_COPY(Row{k_mount_cmd.args, k_mount, "{\"Name\":\"v1\",\"ID\":\"" + id + "\"}\n"},
+                                  Row{{"mount", "--volumedriver=fake", "--volumename=new", "--volumeopts=size=5"},
+                                      k_create,
+                                      "{\"Name\":\"new\",\"Opts\":{\"size\":\"5\"}}\n"},
+                                  Row{k_unmount_cmd.args, k_unmount, "{\"Name\":\"v1\",\"ID\":\"" + id + "\"}\n"});
+    INFO(via_name(via) << ", dvdcli " << describe(row.args) << ", fault on " << row.call << ": "
+                       << (loss == Loss::reset     ? "reset"
+                           : loss == Loss::restart ? "restart"
+                                                   : "closed before any reply"));
+
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    plugin.set_mount_root("/srv/fake");
+
+    SECTION("once: the retry succeeds")
+    {
+        spoil(plugin, row.call, 1);
+        start(harness, plugin, via);
+
+        const auto result = harness.run(with(row.args, {"--retry-timeout=3"}));
+
+        REQUIRE_EXIT(result, 0);
+        CHECK(result.err.empty());
+        if (row.args[0] == "mount") {
+            CHECK(result.out == "/srv/fake/" + std::string(row.call == k_create ? "new" : "v1") + "\n");
+        }
+        const auto sent = plugin.requests_for(row.call);
+        REQUIRE(sent.size() == 2);
+        CHECK(sent[0].dropped);
+        CHECK(sent[0].body == row.body);
+        CHECK(sent[1].body == row.body);
+        CHECK(sent[1].header("Content-Length") == std::optional<std::string>(std::to_string(row.body.size())));
+        CHECK(plugin.requests_for(k_activate).size() == 1);
+        CHECK(plugin.restarts() == (loss == Loss::restart ? 1U : 0U));
+    }
+    SECTION("every time, --retry-timeout=0: exit 3 at once")
+    {
+        spoil(plugin, row.call, -1);
+        start(harness, plugin, via);
+
+        const auto result = harness.run(with(row.args, {"--retry-timeout=0"}));
+
+        REQUIRE_FAULT(result, 3, row.call + ": ");
+        CHECK(result.wall_time < bound(milliseconds(1000)));
+        CHECK(plugin.requests_for(row.call).size() == 1);
+    }
+    SECTION("every time, --retry-timeout=2: resent once within the window, then exit 3")
+    {
+        spoil(plugin, row.call, -1);
+        start(harness, plugin, via);
+
+        const auto result = harness.run(with(row.args, {"--retry-timeout=2"}));
+
+        REQUIRE_FAULT(result, 3, row.call + ": ");
+        CHECK(result.wall_time < bound(milliseconds(2000)));
+        const auto sent = plugin.requests_for(row.call);
+        REQUIRE(sent.size() == 2);
+        CHECK(sent[0].body == row.body);
+        CHECK(sent[1].body == row.body);
+    }
+}
+
+TEST_CASE("faults: a plugin restarted between Activate and the call is reconnected to", "[e2e][faults][retry]")
+{
+    const Via via = GENERATE(Via::unix_socket, Via::tcp);
+    const auto command = GENERATE(k_mount_cmd, k_path_cmd, k_unmount_cmd, k_list_cmd);
+    INFO(via_name(via) << ", dvdcli " << describe(command.args));
+
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    plugin.set_mount_root("/srv/fake");
+    plugin.inject(k_activate, Fault::restart_after_reply, 1);
+    start(harness, plugin, via);
+
+    const auto result = harness.run(with(command.args, {"--retry-timeout=3"}));
+
+    REQUIRE_EXIT(result, 0);
+    CHECK(result.err.empty());
+    CHECK(result.out == (command.args[0] == "mount" || command.args[0] == "path" ? "/srv/fake/v1\n"
+                         : command.args[0] == "list"                             ? "v1\n"
+                                                                                 : ""));
+    CHECK(plugin.restarts() == 1);
+    // Activated once; the calls after it reached the restarted plugin on a new connection.
+    CHECK(plugin.requests_for(k_activate).size() == 1);
+    const auto after = plugin.requests_for(command.call);
+    REQUIRE_FALSE(after.empty());
+    CHECK(after.back().connection > plugin.requests_for(k_activate).front().connection);
+    for (const auto& request : after) {
+        CHECK(request.body == after.front().body);
+    }
+}
+
+TEST_CASE("faults: a reply cut short or over 32 MiB is a protocol violation, exit 5, never resent",
+          "[e2e][faults][protocol]")
+{
+    const Via via = GENERATE(Via::unix_socket, Via::tcp);
+    const auto command = GENERATE(k_mount_cmd, k_path_cmd, k_list_cmd);
+    struct Row {
+        Fault fault;
+        std::string needle;
+    };
+    const Row row = GENERATE(Row{Fault::close_mid_body, "reply truncated"},
+                             Row{Fault::huge_body, "reply body over the 32 MiB limit"},
+                             Row{Fault::huge_body_chunked, "reply body over the 32 MiB limit"},
+                             Row{Fault::huge_body_unframed, "reply body over the 32 MiB limit"});
+    INFO(via_name(via) << ", dvdcli " << describe(command.args) << ", fault " << static_cast<int>(row.fault));
+
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    plugin.inject(command.call, row.fault);
+    start(harness, plugin, via);
+
+    const auto result = harness.run(with(command.args, {"--timeout=10", "--retry-timeout=3"}));
+
+    REQUIRE_FAULT(result, 5, command.call + ": " + row.needle);
+    CHECK(result.wall_time < bound(milliseconds(10000)));
+    INFO("peak RSS " << result.peak_rss_kib << " KiB");
+    CHECK(result.peak_rss_kib > 0);
+    CHECK(result.peak_rss_kib < k_max_rss_kib);
+    // A reply arrived, so the call may have happened: it is not sent again, and nothing follows.
+    CHECK(plugin.requests_for(command.call).size() == 1);
+    CHECK(plugin.calls().back() == command.call);
+}
+
+// The control for the chunked rows above: a well-formed chunked reply (small chunks, a trailer)
+// is reassembled, and the connection stays usable for the next call.
+TEST_CASE("faults: chunked replies in small pieces are reassembled on one connection", "[e2e][faults][protocol]")
+{
+    const Via via = GENERATE(Via::unix_socket, Via::tcp);
+    const auto command = GENERATE(k_mount_cmd, k_path_cmd, k_unmount_cmd, k_list_cmd);
+    INFO(via_name(via) << ", dvdcli " << describe(command.args));
+
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    plugin.set_mount_root("/srv/fake");
+    for (const auto& call : {k_activate, k_get, k_mount, k_unmount, k_list}) {
+        plugin.inject(call, Fault::chunked_reply);
+    }
+    start(harness, plugin, via);
+
+    const auto result = harness.run(command.args);
+
+    REQUIRE_EXIT(result, 0);
+    CHECK(result.err.empty());
+    CHECK(result.out == (command.args[0] == "mount" || command.args[0] == "path" ? "/srv/fake/v1\n"
+                         : command.args[0] == "list"                             ? "v1\n"
+                                                                                 : ""));
+    CHECK(plugin.connections() == 1);
+}
+
+TEST_CASE("faults: a 200 reply that is not a JSON object is a protocol violation, exit 5", "[e2e][faults][protocol]")
+{
+    const auto command = GENERATE(k_mount_cmd, k_path_cmd, k_unmount_cmd, k_list_cmd);
+    struct Row {
+        std::string name;
+        std::string body;
+        std::string needle;
+    };
+    const Row row = GENERATE(
+        Row{"non-JSON", "this is not json\n", "invalid JSON in reply"},
+        Row{"HTML", "<html><body><h1>502 Bad Gateway</h1></body></html>\n", "invalid JSON in reply"},
+        Row{"empty body", "", "invalid JSON in reply: empty body"},
+        Row{"JSON array", "[{\"Mountpoint\":\"/srv/v1\"}]\n", "reply is a JSON array, not an object"},
+        Row{"JSON string", "\"/srv/v1\"\n", "reply is a JSON string, not an object"},
+        Row{"deeply nested JSON", std::string(std::size_t{1} << 20U, '['), "reply nested deeper than 64 levels"},
+        Row{"deeply nested JSON inside an object", "{\"Mountpoint\":" + std::string(100000, '[') + "\n",
+            "reply nested deeper than 64 levels"});
+    INFO("dvdcli " << describe(command.args) << ", " << command.call << " answers " << row.name);
+
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    plugin.reply(command.call, 200, row.body);
+    harness.start(plugin);
+
+    const auto result = harness.run(with(command.args, {"--timeout=5"}));
+
+    REQUIRE_FAULT(result, 5, command.call + ": " + row.needle);
+    CHECK(result.wall_time < bound(milliseconds(5000)));
+    // Nothing follows a garbage reply: in particular a garbage Get never leads to a Create.
+    CHECK(plugin.calls().back() == command.call);
+    CHECK(plugin.requests_for(k_create).empty());
+}
+
+TEST_CASE("faults: a mountpoint that is not one absolute path is never printed, exit 5", "[e2e][faults][protocol]")
+{
+    struct Row {
+        std::string name;
+        std::string json_value;  // the Mountpoint as it appears in the reply
+    };
+    const Row row =
+        GENERATE(Row{"relative", "\"srv/v1\""}, Row{"dot-relative", "\"./v1\""}, Row{"newline", "\"/srv/v1\\n/etc\""},
+                 Row{"carriage return", "\"/srv/v1\\r\""}, Row{"NUL", "\"/srv/v1\\u0000x\""});
+    struct Where {
+        Command command;
+        std::string call;
+        std::string body_prefix;
+        std::string body_suffix;
+    };
+    const Where where = GENERATE(Where{k_mount_cmd, k_mount, "{\"Mountpoint\":", "}\n"},
+                                 Where{k_path_cmd, k_get, "{\"Volume\":{\"Name\":\"v1\",\"Mountpoint\":", "}}\n"},
+                                 Where{k_path_cmd, k_path, "{\"Mountpoint\":", "}\n"});
+    INFO("dvdcli " << describe(where.command.args) << ", " << where.call << " says " << row.name);
+
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    if (where.call == k_path) {
+        plugin.reply(k_get, 200, "{\"Volume\":{\"Name\":\"v1\"}}\n");  // no Mountpoint: path asks Path
+    }
+    plugin.reply(where.call, 200, where.body_prefix + row.json_value + where.body_suffix);
+    harness.start(plugin);
+
+    const auto result = harness.run(where.command.args);
+
+    REQUIRE_FAULT(result, 5, "invalid mountpoint");
+    CHECK(result.out.empty());
+    CHECK(plugin.calls().back() == where.call);
+}
+
+TEST_CASE("faults: an empty mountpoint is never printed", "[e2e][faults][protocol]")
+{
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    harness.start(plugin);
+
+    SECTION("mount: exit 5")
+    {
+        plugin.reply(k_mount, 200, "{\"Mountpoint\":\"\"}\n");
+        const auto result = harness.run(k_mount_cmd.args);
+        REQUIRE_FAULT(result, 5, "Mount \"v1\": invalid mountpoint");
+    }
+    SECTION("path: Path's empty mountpoint means not mounted, exit 1")
+    {
+        plugin.reply(k_get, 200, "{\"Volume\":{\"Name\":\"v1\"}}\n");
+        plugin.reply(k_path, 200, "{\"Mountpoint\":\"\"}\n");
+        const auto result = harness.run(k_path_cmd.args);
+        REQUIRE_FAULT(result, 1, "Path \"v1\": no mountpoint");
+    }
+}
+
+TEST_CASE("faults: replies with wrong contents", "[e2e][faults][protocol]")
+{
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    harness.start(plugin);
+
+    SECTION("CreatedAt that is not RFC 3339: exit 5, and mount never creates")
+    {
+        const auto created =
+            GENERATE(as<std::string>{}, "yesterday", "2017-01-02 03:04:05", "2017-01-02T03:04:05", "1485999845");
+        INFO("CreatedAt " << created);
+        plugin.reply(k_get, 200, "{\"Volume\":{\"Name\":\"v1\",\"CreatedAt\":\"" + created + "\"}}\n");
+        plugin.reply(k_list, 200, "{\"Volumes\":[{\"Name\":\"v1\",\"CreatedAt\":\"" + created + "\"}]}\n");
+        for (const auto& command : {k_mount_cmd, k_path_cmd, k_list_cmd}) {
+            INFO("dvdcli " << describe(command.args));
+            plugin.clear_requests();
+            const auto result = harness.run(command.args);
+            REQUIRE_FAULT(result, 5, "is not an RFC 3339 time");
+            CHECK(plugin.calls().back() == (command.call == k_list ? k_list : k_get));
+            CHECK(plugin.requests_for(k_create).empty());
+        }
+    }
+    SECTION("Implements without VolumeDriver: exit 5 after Activate alone")
+    {
+        const auto body =
+            GENERATE(as<std::string>{}, "{\"Implements\":[\"NetworkDriver\"]}\n", "{\"Implements\":null}\n", "{}\n");
+        INFO("Activate answers " << body);
+        plugin.reply(k_activate, 200, body);
+        for (const auto& command : {k_mount_cmd, k_path_cmd, k_unmount_cmd, k_list_cmd}) {
+            INFO("dvdcli " << describe(command.args));
+            plugin.clear_requests();
+            const auto result = harness.run(command.args);
+            REQUIRE_FAULT(result, 5, "Plugin.Activate: plugin does not implement VolumeDriver");
+            CHECK(plugin.calls() == Calls{k_activate});
+        }
+    }
+    SECTION("null Volume from Get: mount creates it, path and unmount say it does not exist")
+    {
+        plugin.reply(k_get, 200, "{\"Volume\":null}\n");
+        plugin.set_mount_root("/srv/fake");
+        const auto mounted = harness.run(k_mount_cmd.args);
+        REQUIRE_EXIT(mounted, 0);
+        CHECK(mounted.out == "/srv/fake/v1\n");
+        CHECK(plugin.calls() == Calls{k_activate, k_get, k_create, k_mount});
+
+        for (const auto& command : {k_path_cmd, k_unmount_cmd}) {
+            INFO("dvdcli " << describe(command.args));
+            plugin.clear_requests();
+            const auto result = harness.run(command.args);
+            REQUIRE_FAULT(result, 1, "Get \"v1\": no such volume");
+            CHECK(plugin.calls() == Calls{k_activate, k_get});
+        }
+    }
+}
+
+TEST_CASE("faults: a plugin's own errors exit 1 with its message on one line", "[e2e][faults][errors]")
+{
+    const auto command = GENERATE(k_mount_cmd, k_unmount_cmd, k_list_cmd);
+    struct Row {
+        std::string name;
+        int status;
+        std::string body;
+        std::string needle;  // after "<call>: " for non-200 replies
+    };
+    const Row row =
+        GENERATE(Row{"Err on 200", 200, "{\"Err\":\"volume is busy\"}\n", "volume is busy"},
+                 Row{"500 with Err", 500, "{\"Err\":\"volume is busy\"}\n", "volume is busy"},
+                 Row{"500 with Error", 500, "{\"Error\":\"volume is busy\"}\n", "volume is busy"},
+                 Row{"500 with HTML", 500, "<html>\n<h1>oops</h1>\n</html>\n", "<html> <h1>oops</h1> </html>"},
+                 Row{"500 with deeply nested JSON", 500, std::string(std::size_t{1} << 20U, '['), "[[[[[[[["});
+    INFO("dvdcli " << describe(command.args) << ", " << command.call << " answers " << row.name);
+
+    Harness harness;
+    FakePlugin plugin;
+    add_mounted_volume(plugin);
+    plugin.reply(command.call, row.status, row.body);
+    harness.start(plugin);
+
+    const auto result = harness.run(command.args);
+
+    REQUIRE_FAILURE(result, 1);
+    const std::string expected_start = row.status == 200 ? ": " + row.needle : command.call + ": " + row.needle;
+    CHECK_THAT(result.err, Catch::Matchers::Contains(expected_start));
+    // The message is bounded however long the body: one line of at most a few hundred bytes.
+    CHECK(result.err.size() < 1024);
+    CHECK(plugin.calls().back() == command.call);
+}
+
+TEST_CASE("faults: discovery failures each exit 3 at once with their own message", "[e2e][faults][discovery]")
+{
+    Harness harness;
+    struct Outcome {
+        std::string name;
+        ProcessResult result;
+        std::string needle;
+    };
+    std::vector<Outcome> outcomes;
+
+    // A socket file nobody listens on: connect() is refused; retried within --retry-timeout.
+    {
+        Harness stale;
+        volumecli::test::make_stale_socket(stale.socket_path("fake"));
+        outcomes.push_back(
+            {"stale socket", stale.run(with(k_mount_cmd.args, {"--retry-timeout=1"})), "Connection refused"});
+    }
+    // A spec that cannot be read (a directory where the file should be; mode 000 for non-root).
+    {
+        Harness unreadable;
+        unreadable.dir().make_dir("spec1/fake.spec");
+        outcomes.push_back({"unreadable spec", unreadable.run(k_mount_cmd.args), "cannot read plugin spec"});
+        if (::geteuid() != 0) {
+            Harness denied;
+            const std::string file = denied.dir().write_file("spec1/fake.spec", "unix:///x.sock\n");
+            REQUIRE(::chmod(file.c_str(), 0) == 0);
+            outcomes.push_back({"spec with mode 000", denied.run(k_mount_cmd.args), "Permission denied"});
+        }
+    }
+    // A .spec whose URL is not one (no scheme).
+    {
+        Harness bad_url;
+        bad_url.dir().write_file("spec1/fake.spec", "127.0.0.1:1234\n");
+        outcomes.push_back({"bad .spec URL", bad_url.run(k_mount_cmd.args), "fake.spec: "});
+    }
+    // A .json spec naming a certificate file that does not exist.
+    {
+        Harness missing;
+        missing.dir().write_file("spec1/fake.json", "{\"Addr\":\"https://127.0.0.1:1\",\"TLSConfig\":{\"CAFile\":\"" +
+                                                        missing.dir().file("missing-ca.pem") + "\"}}");
+        outcomes.push_back({".json with a missing CAFile", missing.run(k_mount_cmd.args), "missing-ca.pem"});
+    }
+
+    std::set<std::string> messages;
+    for (const auto& outcome : outcomes) {
+        INFO(outcome.name);
+        REQUIRE_FAULT(outcome.result, 3, outcome.needle);
+        // No retry for a broken file; the stale socket is retried within its 1 s window.
+        CHECK(outcome.result.wall_time < bound(milliseconds(1000)));
+        messages.insert(outcome.result.err);
+    }
+    // Each failure says something different.
+    CHECK(messages.size() == outcomes.size());
+}
