@@ -185,15 +185,19 @@ Endpoint resolve_plugin(const std::string& name, const SearchPaths& paths, const
 
 Endpoint parse_spec_file(const std::string& path)
 {
-    std::string text = read_spec(path);
+    return parse_spec(read_spec(path), path);
+}
+
+Endpoint parse_spec(const std::string& text, const std::string& origin)
+{
     const auto first = text.find_first_not_of(" \t\r\n\v\f");
     if (first == std::string::npos) {
-        throw UnreachableError("plugin spec " + path + " is empty");
+        throw UnreachableError("plugin spec " + origin + " is empty");
     }
-    text = text.substr(first, text.find_last_not_of(" \t\r\n\v\f") - first + 1);
-    Endpoint endpoint = endpoint_from_address(text, path);
+    const std::string address = text.substr(first, text.find_last_not_of(" \t\r\n\v\f") - first + 1);
+    Endpoint endpoint = endpoint_from_address(address, origin);
     if (endpoint.tls) {
-        spdlog::debug("plugin spec {}: https certificate verified against the system roots", path);
+        spdlog::debug("plugin spec {}: https certificate verified against the system roots", origin);
     }
     return endpoint;
 }

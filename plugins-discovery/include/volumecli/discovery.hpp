@@ -33,6 +33,9 @@ Endpoint resolve_plugin(const std::string& name, const SearchPaths& paths, const
 
 // Reads a .spec file: one URL, surrounding white space ignored.
 Endpoint parse_spec_file(const std::string& path);
+// Parses the text of a .spec file; `origin` names it in errors. Throws UnreachableError for an
+// empty text or an invalid URL.
+Endpoint parse_spec(const std::string& text, const std::string& origin);
 // Reads a .json file: {"Addr": URL, "TLSConfig": {"CAFile","CertFile","KeyFile","InsecureSkipVerify"}}.
 Endpoint parse_json_spec_file(const std::string& path);
 // Parses the text of a .json spec; `origin` names it in errors.
