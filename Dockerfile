@@ -1,7 +1,10 @@
 # Multi-stage build on Debian bookworm. The build stage runs the same install script as the
-# README and the test suite; the final image holds only the tools and their runtime libraries.
+# README and the test suite, and also builds the fully static dvdcli; the final image holds only
+# the tools (which need nothing but glibc: VOLUMECLI_STATIC_DEPS is the default).
 #   docker build -t volumecli .
 #   docker run --rm -v /run/docker/plugins:/run/docker/plugins volumecli list --volumedriver=rexray
+# The fully static dvdcli alone, one file to copy onto CoreOS or DC/OS agents:
+#   docker build --target static --output type=local,dest=out .     # writes out/dvdcli
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY . .
@@ -9,10 +12,16 @@ RUN scripts/install-deps.sh --with-tests \
  && BUILD_DIR=/build BUILD_TYPE=Release scripts/build.sh -DVOLUMECLI_WERROR=ON -DVOLUMECLI_BUILD_TESTS=ON \
  && ctest --test-dir /build --output-on-failure -j2 \
  && DESTDIR=/install cmake --install /build --prefix /usr
+RUN BUILD_DIR=/build-static BUILD_TYPE=Release scripts/build.sh -DVOLUMECLI_FULLY_STATIC=ON -DVOLUMECLI_BUILD_TESTS=OFF \
+ && strip -o /dvdcli-static /build-static/cli/dvdcli \
+ && /dvdcli-static version
+
+FROM scratch AS static
+COPY --from=build /dvdcli-static /dvdcli
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libspdlog1.10 libfmt9 libssl3 ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /install/usr/ /usr/
 ENTRYPOINT ["/usr/bin/dvdcli"]

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The benchmark (issue #5): what one dvdcli invocation costs, against the least any client can do.
+# Builds the lean dvdcli, the benchmark plugin, the floor client and the Flocker latency program
+# into build-bench/ (or $BENCH_BUILD_DIR), runs every measure, prints a table and writes it to
+# bench/results.md (or $BENCH_RESULTS). Not part of the test suite: it measures, on a quiet machine.
+# Usage: scripts/bench.sh        (BENCH_RUNS: invocations per loop, default 300;
+#        BENCH_STATIC_DVDCLI=PATH also measures a fully static dvdcli, see README)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BENCH_BUILD_DIR:-$root/build-bench}
+results=${BENCH_RESULTS:-$root/bench/results.md}
+runs=${BENCH_RUNS:-300}
+volumes=10000
+concurrent=200
+
+# --- what it needs: the build dependencies, hyperfine and GNU time (Debian packages)
+"$root/scripts/install-deps.sh"
+missing=()
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  echo "bench: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- build: the default (lean) dvdcli, as users get it
+fresh=()
+[ -f "$build/CMakeCache.txt" ] || fresh=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOLUMECLI_BUILD_TESTS=OFF)
+cmake -S "$root" -B "$build" "${fresh[@]}" -DVOLUMECLI_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" -j"$(nproc)" --target dvdcli volumecli-bench-plugin volumecli-floor-client \
+  volumecli-bench-flocker >/dev/null
+dvdcli=$build/cli/dvdcli
+floor=$build/bench/volumecli-floor-client
+
+# --- the plugin: on a unix socket in a temporary socket directory, found by discovery as a user's
+work=$(mktemp -d /tmp/volumecli-bench-XXXXXX)
+plugin_pid=
+cleanup() {
+  [ -z "$plugin_pid" ] || kill "$plugin_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/plugins" "$work/empty"
+socket=$work/plugins/bench.sock
+"$build/bench/volumecli-bench-plugin" "$socket" "$work/volumes" "$volumes" &
+plugin_pid=$!
+for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.05; done
+[ -S "$socket" ] || { echo "bench: the plugin did not start" >&2; exit 1; }
+export DVDCLI_SOCKET_DIR=$work/plugins DVDCLI_SPEC_DIRS=$work/empty
+
+# hyperfine -N: RUNS sequential invocations without a shell; prints "total_ms median_ms".
+loop() {
+  local count=$1
+  shift
+  hyperfine -N --style none --warmup 10 --runs "$count" --export-csv "$work/run.csv" "$*" >/dev/null 2>&1
+  awk -F, -v n="$count" 'NR == 2 { printf "%.1f %.3f\n", $2 * 1000 * n, $4 * 1000 }' "$work/run.csv"
+}
+# Peak RSS in KiB of one invocation, the median of 5.
+peak_rss() {
+  for _ in 1 2 3 4 5; do /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | sed -n 3p
+}
+verdict() { awk -v value="$1" -v limit="$2" 'BEGIN { print (value <= limit) ? "pass" : "FAIL" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "bench: $runs sequential invocations each ..."
+read -r true_total true_median < <(loop "$runs" /bin/true)
+read -r floor_total floor_median < <(loop "$runs" "$floor" "$socket" vol1)
+read -r mount_total mount_median < <(loop "$runs" "$dvdcli" mount --volumedriver=bench --volumename=vol1)
+read -r path_total path_median < <(loop "$runs" "$dvdcli" path --volumedriver=bench --volumename=vol1)
+mount_ratio=$(ratio "$mount_total" "$floor_total")
+path_ratio=$(ratio "$path_total" "$floor_total")
+mount_true=$(ratio "$mount_total" "$true_total")
+floor_true=$(ratio "$floor_total" "$true_total")
+
+echo "bench: peak RSS ..."
+rss_kib=$(peak_rss "$dvdcli" mount --volumedriver=bench --volumename=vol1)
+floor_rss_kib=$(peak_rss "$floor" "$socket" vol1)
+rss_mib=$(awk -v k="$rss_kib" 'BEGIN { printf "%.2f", k / 1024 }')
+floor_rss_mib=$(awk -v k="$floor_rss_kib" 'BEGIN { printf "%.2f", k / 1024 }')
+
+# The fully static build, when given (BENCH_STATIC_DVDCLI=build-static/cli/dvdcli).
+static_rows=
+if [ -n "${BENCH_STATIC_DVDCLI:-}" ]; then
+  echo "bench: the fully static dvdcli ..."
+  read -r static_total _ < <(loop "$runs" "$BENCH_STATIC_DVDCLI" mount --volumedriver=bench --volumename=vol1)
+  static_ratio=$(ratio "$static_total" "$floor_total")
+  static_rss=$(awk -v k="$(peak_rss "$BENCH_STATIC_DVDCLI" mount --volumedriver=bench --volumename=vol1)" \
+    'BEGIN { printf "%.2f", k / 1024 }')
+  static_rows="| fully static \`mount\` x$runs (VOLUMECLI_FULLY_STATIC) | ${static_total} ms = **${static_ratio}x** the floor | <= 1.3x | $(verdict "$static_ratio" 1.3) |
+| fully static: peak RSS of one \`mount\` | **${static_rss} MiB** | <= 3 MiB | $(verdict "$static_rss" 3) |"
+fi
+
+echo "bench: list of $volumes volumes ..."
+listed=$("$dvdcli" list --volumedriver=bench | wc -l)
+[ "$listed" = "$volumes" ] || { echo "bench: list printed $listed names, not $volumes" >&2; exit 1; }
+read -r _ list_median < <(loop 50 "$dvdcli" list --volumedriver=bench)
+
+echo "bench: $concurrent concurrent mounts ..."
+concurrent_run() {
+  local start end failed=0
+  local pids=()
+  start=$(date +%s%N)
+  for i in $(seq 0 $((concurrent - 1))); do
+    "$@" "$i" >/dev/null 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+  end=$(date +%s%N)
+  echo "$(((end - start) / 1000000)) $failed"
+}
+mount_concurrent() { "$dvdcli" mount --volumedriver=bench --volumename="vol$1"; }
+floor_concurrent() { "$floor" "$socket" "vol$1"; }
+read -r concurrent_ms concurrent_failed < <(concurrent_run mount_concurrent)
+read -r floor_concurrent_ms _ < <(concurrent_run floor_concurrent)
+
+echo "bench: no plugin, --retry-timeout=0 ..."
+set +e
+"$dvdcli" mount --volumedriver=absent --volumename=vol1 --retry-timeout=0 >/dev/null 2>&1
+absent_status=$?
+set -e
+hyperfine -N --style none -i --warmup 5 --runs 50 --export-csv "$work/run.csv" \
+  "$dvdcli mount --volumedriver=absent --volumename=vol1 --retry-timeout=0" >/dev/null 2>&1
+absent_max=$(awk -F, 'NR == 2 { printf "%.2f", $8 * 1000 }' "$work/run.csv")
+
+echo "bench: Flocker mount latency ..."
+read -r flocker_median flocker_max < <("$build/bench/volumecli-bench-flocker" "$build/cli/flockercli" 10)
+
+# --- the table
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+linked=$(ldd "$dvdcli" 2>/dev/null | awk '/=>/ { print $1 }' | tr '\n' ' ')
+table=$(cat <<EOF
+# volumecli benchmark results
+
+- machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r)
+- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+- dvdcli: the default build (VOLUMECLI_STATIC_DEPS=ON), shared libraries: ${linked:-none}
+- command: \`scripts/bench.sh\`; times are wall times from hyperfine (no shell); ratios are what counts
+
+| measure | value | target | result |
+|---|---|---|---|
+| \`mount\` x$runs vs the floor client x$runs | ${mount_total} ms vs ${floor_total} ms = **${mount_ratio}x** (median ${mount_median} vs ${floor_median} ms) | <= 1.3x | $(verdict "$mount_ratio" 1.3) |
+| \`path\` x$runs vs the floor client x$runs | ${path_total} ms vs ${floor_total} ms = **${path_ratio}x** (median ${path_median} ms) | <= 1.3x | $(verdict "$path_ratio" 1.3) |
+| exec baseline: \`/bin/true\` x$runs | ${true_total} ms (floor ${floor_true}x, \`mount\` ${mount_true}x of it) | - | - |
+| peak RSS of one \`mount\` | **${rss_mib} MiB** (floor client ${floor_rss_mib} MiB) | <= 3 MiB | $(verdict "$rss_mib" 3) |
+| \`list\` of $volumes volumes (median of 50) | **${list_median} ms** (dvdcli 0.2: about 36 ms, the issue's number) | <= 18 ms | $(verdict "$list_median" 18) |
+| $concurrent concurrent \`mount\`s of distinct volumes | ${concurrent_ms} ms, ${concurrent_failed} failed (floor client ${floor_concurrent_ms} ms) | all succeed | $([ "$concurrent_failed" = 0 ] && echo pass || echo FAIL) |
+| Flocker \`mount\` return after the state shows it mounted (10 runs) | median ${flocker_median} ms, **max ${flocker_max} ms** | <= 250 ms | $(verdict "$flocker_max" 250) |
+| no plugin, \`--retry-timeout=0\`: exit status, slowest of 50 | exit ${absent_status}, **${absent_max} ms** | exit 3, < 50 ms | $([ "$absent_status" = 3 ] && verdict "$absent_max" 50 || echo FAIL) |
+${static_rows}
+EOF
+)
+echo
+echo "$table"
+echo "$table" >"$results"
+echo
+echo "bench: written to $results"
