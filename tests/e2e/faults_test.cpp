@@ -293,8 +293,12 @@ TEST_CASE("faults: a reply cut short or over 32 MiB is a protocol violation, exi
     REQUIRE_FAULT(result, 5, command.call + ": " + row.needle);
     CHECK(result.wall_time < bound(milliseconds(10000)));
     INFO("peak RSS " << result.peak_rss_kib << " KiB");
-    CHECK(result.peak_rss_kib > 0);
-    CHECK(result.peak_rss_kib < k_max_rss_kib);
+    if (volumecli::test::k_peak_rss_is_meaningful) {
+        CHECK(result.peak_rss_kib > 0);
+        CHECK(result.peak_rss_kib < k_max_rss_kib);
+    } else {
+        WARN("peak RSS not checked: this build runs under AddressSanitizer");
+    }
     // A reply arrived, so the call may have happened: it is not sent again, and nothing follows.
     CHECK(plugin.requests_for(command.call).size() == 1);
     CHECK(plugin.calls().back() == command.call);

@@ -136,7 +136,11 @@ TEST_CASE("flocker faults: each misbehaviour of the control service is one line 
         CHECK(result.wall_time >= milliseconds(900));
     }
     INFO("peak RSS " << result.peak_rss_kib << " KiB");
-    CHECK(result.peak_rss_kib < k_max_rss_kib);
+    if (volumecli::test::k_peak_rss_is_meaningful) {
+        CHECK(result.peak_rss_kib < k_max_rss_kib);
+    } else {
+        WARN("peak RSS not checked: this build runs under AddressSanitizer");
+    }
     // Nothing is changed on the strength of a broken listing.
     CHECK(cluster.service.datasets().empty());
     CHECK(cluster.service.leases().empty());

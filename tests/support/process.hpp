@@ -7,6 +7,14 @@
 #include <string>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define VOLUMECLI_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VOLUMECLI_TEST_UNDER_ASAN 1
+#endif
+#endif
+
 namespace volumecli::test {
 
 struct ProcessOptions {
@@ -18,6 +26,14 @@ struct ProcessOptions {
     // test instead of hanging it.
     std::chrono::milliseconds hard_limit{std::chrono::seconds(30)};
 };
+
+// False in a build under AddressSanitizer (whose programs run under it too): its shadow memory and
+// quarantine make a child's peak RSS say nothing about the program's own memory.
+#ifdef VOLUMECLI_TEST_UNDER_ASAN
+constexpr bool k_peak_rss_is_meaningful = false;
+#else
+constexpr bool k_peak_rss_is_meaningful = true;
+#endif
 
 struct ProcessResult {
     int exit_code = -1;   // the exit status, or -1 when the child died from a signal
