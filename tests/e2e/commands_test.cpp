@@ -17,15 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::string k_activate = "Plugin.Activate";
-const std::string k_get = "VolumeDriver.Get";
-const std::string k_create = "VolumeDriver.Create";
-const std::string k_mount = "VolumeDriver.Mount";
-const std::string k_unmount = "VolumeDriver.Unmount";
-const std::string k_path = "VolumeDriver.Path";
-const std::string k_remove = "VolumeDriver.Remove";
-const std::string k_list = "VolumeDriver.List";
-const std::string k_capabilities = "VolumeDriver.Capabilities";
 const std::string k_unix_host = "plugin.moby.localhost";
 
 std::string mount_body(const std::string& name, const std::string& id)

@@ -8,15 +8,6 @@
 using namespace volumecli::e2e;
 using Calls = std::vector<std::string>;
 
-namespace {
-
-const std::string k_activate = "Plugin.Activate";
-const std::string k_get = "VolumeDriver.Get";
-const std::string k_create = "VolumeDriver.Create";
-const std::string k_mount = "VolumeDriver.Mount";
-
-}  // namespace
-
 TEST_CASE("dvdcli reports a plugin's error message with the spec's context", "[e2e][errors]")
 {
     Harness harness;

@@ -27,14 +27,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const std::string k_activate = "Plugin.Activate";
-const std::string k_get = "VolumeDriver.Get";
-const std::string k_create = "VolumeDriver.Create";
-const std::string k_mount = "VolumeDriver.Mount";
-const std::string k_unmount = "VolumeDriver.Unmount";
-const std::string k_path = "VolumeDriver.Path";
-const std::string k_list = "VolumeDriver.List";
-
 // Slack for starting a process on a loaded machine, on top of the 10% the bound allows.
 constexpr milliseconds k_start_slack{300};
 // A 100 MB reply must not cost 100 MB: the reply cap is 32 MiB.

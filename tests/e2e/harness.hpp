@@ -25,6 +25,17 @@ extern const char* const k_reference_plugin;
 
 constexpr const char* k_accept = "application/vnd.docker.plugins.v1.2+json";
 
+// The calls of Docker's volume plugin protocol, as FakePlugin records them.
+inline const std::string k_activate = "Plugin.Activate";
+inline const std::string k_get = "VolumeDriver.Get";
+inline const std::string k_create = "VolumeDriver.Create";
+inline const std::string k_mount = "VolumeDriver.Mount";
+inline const std::string k_unmount = "VolumeDriver.Unmount";
+inline const std::string k_path = "VolumeDriver.Path";
+inline const std::string k_remove = "VolumeDriver.Remove";
+inline const std::string k_list = "VolumeDriver.List";
+inline const std::string k_capabilities = "VolumeDriver.Capabilities";
+
 class Harness {
 public:
     Harness();

@@ -7,6 +7,8 @@
 #include <volumecli/error.hpp>
 #include <volumecli/local_driver.hpp>
 
+#include "thrown.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -40,24 +42,10 @@ using volumecli::validate_local_volume_name;
 using volumecli::VolumeOptions;
 using volumecli::test::read_file;
 using volumecli::test::TempDir;
+using volumecli::test::thrown;
 using Ids = std::vector<std::string>;
 
 namespace {
-
-// The message of the `E` that `action` throws; fails the test when it throws nothing or another type.
-template <typename E, typename Action>
-std::string thrown(Action&& action)
-{
-    try {
-        action();
-    } catch (const E& error) {
-        return error.what();
-    } catch (const std::exception& error) {
-        FAIL("threw another type: " << error.what());
-    }
-    FAIL("threw nothing");
-    return {};
-}
 
 bool is_directory(const std::string& path)
 {

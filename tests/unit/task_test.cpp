@@ -6,6 +6,8 @@
 #include <volumecli/error.hpp>
 #include <volumecli/task.hpp>
 
+#include "thrown.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "temp_dir.hpp"
@@ -42,23 +44,9 @@ using volumecli::Volume;
 using volumecli::VolumeOptions;
 using volumecli::test::read_file;
 using volumecli::test::TempDir;
+using volumecli::test::thrown;
 
 namespace {
-
-// The message of the `E` that `action` throws; fails the test when it throws nothing or another type.
-template <typename E, typename Action>
-std::string thrown(Action&& action)
-{
-    try {
-        action();
-    } catch (const E& error) {
-        return error.what();
-    } catch (const std::exception& error) {
-        FAIL("threw another type: " << error.what());
-    }
-    FAIL("threw nothing");
-    return {};
-}
 
 using Lines = std::vector<std::string>;
 

@@ -6,6 +6,8 @@
 #include <volumecli/mount_id.hpp>
 #include <volumecli/volume_lock.hpp>
 
+#include "thrown.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "temp_dir.hpp"
@@ -28,23 +30,9 @@ using volumecli::volume_lock_path;
 using volumecli::VolumeLock;
 using volumecli::test::read_file;
 using volumecli::test::TempDir;
+using volumecli::test::thrown;
 
 namespace {
-
-// The message of the `E` that `action` throws; fails the test when it throws nothing or another type.
-template <typename E, typename Action>
-std::string thrown(Action&& action)
-{
-    try {
-        action();
-    } catch (const E& error) {
-        return error.what();
-    } catch (const std::exception& error) {
-        FAIL("threw another type: " << error.what());
-    }
-    FAIL("threw nothing");
-    return {};
-}
 
 std::optional<mode_t> permissions(const std::string& path)
 {
