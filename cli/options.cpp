@@ -6,6 +6,23 @@
 #include <volumecli/options.hpp>
 #include <volumecli/version.hpp>
 
+// CLI11's headers include <iostream>, and with libstdc++ before GCC 13 each file that does so runs
+// std::ios_base::Init at start-up: the standard streams and the C++ locale, about 50,000
+// instructions and 8 page faults in every dvdcli run (bench/), though nothing dvdcli prints goes
+// through a stream. So <iostream> itself is kept out: its include guard is taken and its four
+// narrow streams declared as it declares them, and read_with_cli11 holds an ios_base::Init while
+// CLI11 runs, which is all that <iostream>'s static object is for.
+#include <istream>
+#include <ostream>
+#if defined(__GLIBCXX__) && !defined(_GLIBCXX_IOSTREAM)
+#define _GLIBCXX_IOSTREAM 1
+namespace std {
+extern istream cin;
+extern ostream cout;
+extern ostream cerr;
+extern ostream clog;
+}  // namespace std
+#endif
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -83,6 +100,10 @@ CLI::Validator not_a_nan()
         "");  // no text in --help: the Range check already describes the value
 }
 
+// The bounds of --timeout and --wait-timeout (--retry-timeout may be 0), in seconds.
+constexpr double k_min_timeout = 0.001;
+constexpr double k_max_seconds = 86400.0;
+
 milliseconds to_milliseconds(double seconds)
 {
     return milliseconds(static_cast<long long>(std::llround(seconds * 1000.0)));
@@ -118,23 +139,6 @@ discovery::SearchPaths search_paths_from(const Environment& environment)
         }
     }
     return paths;
-}
-
-// --volumeopts and --volumeopt in the order they were given: later options override earlier
-// ones and a comma-less piece continues the option just before it.
-VolumeOptions collect_volume_options(const CLI::App& app, const CLI::Option* split, const CLI::Option* single)
-{
-    VolumeOptionsBuilder builder;
-    std::size_t split_index = 0;
-    std::size_t single_index = 0;
-    for (const CLI::Option* option : app.parse_order()) {
-        if (option == split) {
-            builder.add_split(split->results().at(split_index++));
-        } else if (option == single) {
-            builder.add_single(single->results().at(single_index++));
-        }
-    }
-    return builder.options();
 }
 
 void check_text(const std::string& value, const char* flag)
@@ -225,6 +229,42 @@ const char* command_name(Command command)
     return "?";
 }
 
+std::string describe(const CliOptions& options)
+{
+    const auto text = [](const std::optional<std::string>& value) { return value ? "'" + *value + "'" : "-"; };
+    const auto duration = [](const std::optional<milliseconds>& value) {
+        return value ? std::to_string(value->count()) + "ms" : "-";
+    };
+    std::string out = "program " + options.program + "\ncommand " + command_name(options.command) + "\ndriver '" +
+                      options.driver + "'\nvolume '" + options.volume + "'\nvolume options";
+    for (const auto& [key, value] : options.volume_options) {
+        out += " '" + key + "'='" + value + "'";
+    }
+    out += "\nexplicit create " + std::to_string(options.explicit_create) + "\nmount id " + text(options.mount_id) +
+           "\nplugin address " + text(options.plugin_address) + "\ntls '" + options.tls_files.ca_file + "' '" +
+           options.tls_files.cert_file + "' '" + options.tls_files.key_file + "' " +
+           std::to_string(options.tls_files.insecure_skip_verify) + "\nflocker " + text(options.flocker.control_host) +
+           " " + text(options.flocker.control_port) + " " + text(options.flocker.node_uuid) + " " +
+           text(options.flocker.name_key) + " " + duration(options.flocker.wait_timeout) + "\ntimeout " +
+           duration(options.timeout) + "\nretry " + std::to_string(options.retry_window.count()) + "ms\nlog level " +
+           std::to_string(static_cast<int>(options.log_level)) + "\nformat " +
+           std::to_string(static_cast<int>(options.format)) + "\nsocket dir " + options.search_paths.socket_dir +
+           "\nspec dirs";
+    for (const auto& dir : options.search_paths.spec_dirs) {
+        out += " " + dir;
+    }
+    out += "\ndocker root " + text(options.docker_root) + "\nlocal root " + options.local_root + "\nrun dir " +
+           options.run_dir + "\nvolume flags";
+    for (const auto& flag : options.volume_flags) {
+        out += " '" + flag + "'";
+    }
+    out += "\nexec command";
+    for (const auto& word : options.exec_command) {
+        out += " '" + word + "'";
+    }
+    return out + "\n";
+}
+
 std::string default_run_dir(const Environment& environment)
 {
     if (::geteuid() == 0) {
@@ -258,9 +298,46 @@ LogLevel parse_log_level(const std::string& name, const char* source)
                      "\" (expected trace, debug, info, warn, error, critical or off)");
 }
 
-ParseResult parse_command_line(int argc, const char* const* argv, const Environment& environment)
+namespace {
+
+// The flags as read from argv, before the environment is consulted and before the checks that do
+// not depend on how they were read. Both readers below produce it.
+struct GivenFlags {
+    Command command = Command::version;
+    std::string driver;
+    std::string volume;
+    std::vector<std::pair<bool, std::string>> option_words;  // (split on commas?, text), in argv order
+    bool explicit_create = false;
+    std::string mount_id;
+    std::string plugin_address;
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
+    std::optional<double> timeout_seconds;
+    double retry_seconds = 15;
+    std::optional<std::string> log_level;
+    std::string format = "text";
+    bool managed_plugins = false;
+    std::optional<std::string> docker_root;
+    std::optional<std::string> control_host;
+    std::optional<std::string> control_port;
+    std::optional<std::string> node_uuid;
+    std::optional<std::string> name_key;
+    std::optional<double> wait_seconds;
+    std::optional<std::string> run_dir;
+    std::vector<std::string> volume_flags;
+    std::vector<std::string> exec_command;
+};
+
+// What CLI11 made of argv: the flags, or text to print (help, version).
+struct Cli11Reading {
+    std::optional<GivenFlags> flags;
+    std::string output;
+};
+
+Cli11Reading read_with_cli11(int argc, const char* const* argv, const std::string& program)
 {
-    const std::string program = program_name(argc > 0 ? argv[0] : nullptr);
+    const std::ios_base::Init standard_streams;  // see the includes: std::cout and the rest, for CLI11
     const bool flocker_tool = program == "flockercli";
     CLI::App app(flocker_tool ? "flockercli: volumes on the Flocker control service (volumecli)"
                               : "dvdcli: a Docker volume driver CLI (volumecli)",
@@ -275,52 +352,43 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
         "error, 3 driver not found or unreachable, 4 timed out, 5 protocol violation. See " +
         program + "(1).");
 
-    std::string driver;
-    std::string volume;
+    GivenFlags given;
     std::vector<std::string> split_options;
     std::vector<std::string> single_options;
-    bool explicit_create = false;
-    std::string mount_id;
-    std::string plugin_address;
-    std::string ca_file;
-    std::string cert_file;
-    std::string key_file;
     double timeout_seconds = 0;
-    double retry_seconds = 15;
     std::string log_level;
-    std::string format = "text";
+    std::string docker_root;
+    std::string control_host;
+    std::string control_port;
+    std::string node_uuid;
+    std::string name_key;
+    double wait_seconds = 0;
+    std::string run_dir;
 
-    app.add_option("--volumedriver", driver, "Volume driver (plugin) name");
-    app.add_option("--volumename", volume, "Volume name");
+    app.add_option("--volumedriver", given.driver, "Volume driver (plugin) name");
+    app.add_option("--volumename", given.volume, "Volume name");
     auto* split = app.add_option("--volumeopts", split_options,
                                  "Driver option K=V; repeatable; split on commas (a piece without '=' continues "
                                  "the previous value)")
                       ->allow_extra_args(false);
     auto* single = app.add_option("--volumeopt", single_options, "Driver option K=V; repeatable; never split on commas")
                        ->allow_extra_args(false);
-    app.add_flag("--explicitcreate,--explicitCreate", explicit_create,
+    app.add_flag("--explicitcreate,--explicitCreate", given.explicit_create,
                  "Never create a missing volume on mount (--explicitcreate=false to allow)");
-    app.add_option("--mountid", mount_id,
+    app.add_option("--mountid", given.mount_id,
                    "Mount ID sent with Mount and Unmount (default: derived from driver and "
                    "volume name)");
-    bool managed_plugins = false;
-    std::string docker_root;
-    app.add_flag("--managed-plugins", managed_plugins,
+    app.add_flag("--managed-plugins", given.managed_plugins,
                  "Also find Docker managed (v2) plugins, e.g. rexray/ebs:latest (env DVDCLI_MANAGED_PLUGINS=1); "
                  "reads dockerd's state, so usually needs root");
     auto* docker_root_option = app.add_option("--docker-root", docker_root,
                                               "dockerd's --data-root, for --managed-plugins (default /var/lib/docker)");
-    app.add_option("--plugin-addr", plugin_address,
+    app.add_option("--plugin-addr", given.plugin_address,
                    "Plugin address, bypassing discovery: unix:///path.sock, tcp://host:port, https://host:port");
-    app.add_option("--cacert", ca_file,
+    app.add_option("--cacert", given.ca_file,
                    "CA certificate: for an https --plugin-addr (default: system roots), or Flocker's cluster CA");
-    app.add_option("--cert", cert_file, "Client certificate, for an https --plugin-addr or Flocker");
-    app.add_option("--key", key_file, "Client private key, for an https --plugin-addr or Flocker");
-    std::string control_host;
-    std::string control_port;
-    std::string node_uuid;
-    std::string name_key;
-    double wait_seconds = 0;
+    app.add_option("--cert", given.cert_file, "Client certificate, for an https --plugin-addr or Flocker");
+    app.add_option("--key", given.key_file, "Client private key, for an https --plugin-addr or Flocker");
     auto* control_host_option =
         app.add_option("--control-host", control_host, "Flocker control service host (default: from agent.yml)");
     auto* control_port_option =
@@ -331,24 +399,23 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
     auto* wait_option = app.add_option("--wait-timeout", wait_seconds,
                                        "Seconds a Flocker mount may wait for the dataset to arrive (default 120)")
                             ->check(not_a_nan())
-                            ->check(CLI::Range(0.001, 86400.0));
+                            ->check(CLI::Range(k_min_timeout, k_max_seconds));
     auto* timeout = app.add_option("--timeout", timeout_seconds,
                                    "Seconds allowed for each call, connect included (default: 120 for Create "
                                    "and Mount, 60 for the others)")
                         ->check(not_a_nan())
-                        ->check(CLI::Range(0.001, 86400.0));
-    std::string run_dir;
+                        ->check(CLI::Range(k_min_timeout, k_max_seconds));
     auto* run_dir_option = app.add_option(
         "--run-dir", run_dir,
         "Directory for the per-volume lock files (env DVDCLI_RUN_DIR; default /run/dvdcli for root, else "
         "$XDG_RUNTIME_DIR/dvdcli or /tmp/dvdcli-UID)");
-    app.add_option("--retry-timeout", retry_seconds,
+    app.add_option("--retry-timeout", given.retry_seconds,
                    "Seconds to keep retrying a missing or unreachable plugin (default 15; 0: no retry)")
         ->check(not_a_nan())
-        ->check(CLI::Range(0.0, 86400.0));
+        ->check(CLI::Range(0.0, k_max_seconds));
     auto* log_level_option =
         app.add_option("--log-level", log_level, "trace, debug, info, warn (default), error, critical or off");
-    app.add_option("--format", format, "Output format: text or json")->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--format", given.format, "Output format: text or json")->check(CLI::IsMember({"text", "json"}));
 
     // Every run pays for what CLI11 is told (bench/): when argv names its command and asks for no
     // help, only that command is set up. Any other word stays unknown to CLI11, as it would be anyway.
@@ -357,7 +424,6 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
         !arguments.asks_for_help && std::any_of(k_commands.begin(), k_commands.end(), [&](const CommandInfo& info) {
             return arguments.first_word == info.name;
         });
-    std::vector<std::string> volume_flags;
     for (const auto& info : k_commands) {
         if (names_a_command && arguments.first_word != info.name) {
             continue;
@@ -368,7 +434,7 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
                         " --help' (--volumename, --volumeopts, --timeout, ...) may be given before or after the "
                         "command.");
         if (info.command == Command::exec) {
-            command->add_option("--volume", volume_flags, "A volume for the command: DRIVER:NAME[:CONTAINERPATH]")
+            command->add_option("--volume", given.volume_flags, "A volume for the command: DRIVER:NAME[:CONTAINERPATH]")
                 ->allow_extra_args(false);
         }
     }
@@ -388,95 +454,278 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
         throw UsageError(std::string(error.what()) + " (see " + program + " --help)");
     }
 
-    CliOptions options;
-    for (const CLI::App* given : app.get_subcommands()) {
+    for (const CLI::App* named : app.get_subcommands()) {
         for (const auto& info : k_commands) {
-            if (given->get_name() == info.name) {
-                options.command = info.command;
+            if (named->get_name() == info.name) {
+                given.command = info.command;
             }
         }
     }
-    if (options.command == Command::version) {
+    if (given.command == Command::version) {
         return {std::nullopt, render_version()};
     }
     if (const auto extras = app.remaining(); !extras.empty()) {
         throw UsageError("unexpected argument \"" + extras.front() + "\" (see --help)");
     }
-    if (options.command == Command::exec) {
-        options.volume_flags = volume_flags;
-        options.exec_command = arguments.command;
-        if (options.exec_command.empty()) {
+    if (given.command == Command::exec) {
+        given.exec_command = arguments.command;
+        if (given.exec_command.empty()) {
             throw UsageError("exec: no command given (" + program +
                              " exec [--volume=D:N[:PATH]]... -- COMMAND [ARGS...])");
         }
     }
 
+    // --volumeopts and --volumeopt in the order they were given.
+    std::size_t split_index = 0;
+    std::size_t single_index = 0;
+    for (const CLI::Option* option : app.parse_order()) {
+        if (option == split) {
+            given.option_words.emplace_back(true, split_options.at(split_index++));
+        } else if (option == single) {
+            given.option_words.emplace_back(false, single_options.at(single_index++));
+        }
+    }
+    const auto if_given = [](const CLI::Option* option, std::string& value) {
+        return option->count() > 0 ? std::optional<std::string>(std::move(value)) : std::nullopt;
+    };
+    given.log_level = if_given(log_level_option, log_level);
+    given.docker_root = if_given(docker_root_option, docker_root);
+    given.run_dir = if_given(run_dir_option, run_dir);
+    given.control_host = if_given(control_host_option, control_host);
+    given.control_port = if_given(control_port_option, control_port);
+    given.node_uuid = if_given(node_uuid_option, node_uuid);
+    given.name_key = if_given(name_key_option, name_key);
+    if (timeout->count() > 0) {
+        given.timeout_seconds = timeout_seconds;
+    }
+    if (wait_option->count() > 0) {
+        given.wait_seconds = wait_seconds;
+    }
+    return {std::move(given), ""};
+}
+
+// A duration as CLI11 reads it (strtold, then narrowed), for the plain digits-and-one-dot form
+// only; nullopt for anything else or out of [min, max], which CLI11 then reads and reports.
+std::optional<double> plain_seconds(std::string_view text, double min, double max)
+{
+    bool dot = false;
+    bool digit = false;
+    for (const char c : text) {
+        if (c == '.' && !dot) {
+            dot = true;
+        } else if (c >= '0' && c <= '9') {
+            digit = true;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (!digit) {
+        return std::nullopt;
+    }
+    const auto seconds = static_cast<double>(std::strtold(std::string(text).c_str(), nullptr));
+    if (seconds < min || seconds > max) {
+        return std::nullopt;
+    }
+    return seconds;
+}
+
+// The quick reader: the form isolators, scripts and health checks use, one command among the
+// simple ones and every flag as --name=value (or a bare --explicitcreate/--managed-plugins), each
+// at most once except the volume options. Setting CLI11 up costs more than the rest of a `path`
+// call (bench/); this reader gives what CLI11 would for those words, and declines (nullopt)
+// anything else: help, version, exec, check, separate values, empty values, repeats, values CLI11
+// would check and refuse. tests/unit/options_test.cpp holds the two readers to the same result.
+std::optional<GivenFlags> read_plain(int argc, const char* const* argv)
+{
+    constexpr std::array<Command, 8> k_plain_commands = {Command::mount,  Command::unmount,     Command::path,
+                                                         Command::create, Command::remove,      Command::get,
+                                                         Command::list,   Command::capabilities};
+    GivenFlags given;
+    // The flags that take any non-empty text, each into its place in `given`.
+    struct TextFlag {
+        std::string_view name;
+        std::string* text;
+        std::optional<std::string>* optional_text;
+        bool seen;
+    };
+    std::array<TextFlag, 14> text_flags = {{
+        {"volumedriver", &given.driver, nullptr, false},
+        {"volumename", &given.volume, nullptr, false},
+        {"mountid", &given.mount_id, nullptr, false},
+        {"plugin-addr", &given.plugin_address, nullptr, false},
+        {"cacert", &given.ca_file, nullptr, false},
+        {"cert", &given.cert_file, nullptr, false},
+        {"key", &given.key_file, nullptr, false},
+        {"log-level", nullptr, &given.log_level, false},
+        {"docker-root", nullptr, &given.docker_root, false},
+        {"control-host", nullptr, &given.control_host, false},
+        {"control-port", nullptr, &given.control_port, false},
+        {"node-uuid", nullptr, &given.node_uuid, false},
+        {"name-key", nullptr, &given.name_key, false},
+        {"run-dir", nullptr, &given.run_dir, false},
+    }};
+    bool has_command = false;
+    bool has_format = false;
+    bool has_retry = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view word = argv[i];
+        if (word.size() < 2 || word.compare(0, 2, "--") != 0) {
+            const auto* known = std::find_if(k_plain_commands.begin(), k_plain_commands.end(),
+                                             [&word](Command command) { return word == command_name(command); });
+            if (has_command || known == k_plain_commands.end()) {
+                return std::nullopt;
+            }
+            given.command = *known;
+            has_command = true;
+            continue;
+        }
+        const auto equals = word.find('=');
+        if (equals == std::string_view::npos) {
+            const std::string_view name = word.substr(2);
+            if ((name == "explicitcreate" || name == "explicitCreate") && !given.explicit_create) {
+                given.explicit_create = true;
+            } else if (name == "managed-plugins" && !given.managed_plugins) {
+                given.managed_plugins = true;
+            } else {
+                return std::nullopt;
+            }
+            continue;
+        }
+        const std::string_view name = word.substr(2, equals - 2);
+        const std::string_view value = word.substr(equals + 1);
+        if (value.empty()) {
+            return std::nullopt;
+        }
+        auto* text_flag = std::find_if(text_flags.begin(), text_flags.end(),
+                                       [&name](const TextFlag& flag) { return flag.name == name; });
+        if (text_flag != text_flags.end()) {
+            if (text_flag->seen) {
+                return std::nullopt;
+            }
+            text_flag->seen = true;
+            if (text_flag->text != nullptr) {
+                text_flag->text->assign(value);
+            } else {
+                text_flag->optional_text->emplace(value);
+            }
+        } else if (name == "volumeopts" || name == "volumeopt") {
+            given.option_words.emplace_back(name == "volumeopts", std::string(value));
+        } else if (name == "format" && !has_format && (value == "text" || value == "json")) {
+            given.format = value;
+            has_format = true;
+        } else if (name == "timeout" && !given.timeout_seconds) {
+            given.timeout_seconds = plain_seconds(value, k_min_timeout, k_max_seconds);
+            if (!given.timeout_seconds) {
+                return std::nullopt;
+            }
+        } else if (name == "wait-timeout" && !given.wait_seconds) {
+            given.wait_seconds = plain_seconds(value, k_min_timeout, k_max_seconds);
+            if (!given.wait_seconds) {
+                return std::nullopt;
+            }
+        } else if (name == "retry-timeout" && !has_retry) {
+            const auto seconds = plain_seconds(value, 0.0, k_max_seconds);
+            if (!seconds) {
+                return std::nullopt;
+            }
+            given.retry_seconds = *seconds;
+            has_retry = true;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (!has_command) {
+        return std::nullopt;
+    }
+    return given;
+}
+
+// The environment and the checks every reading goes through.
+CliOptions finish(GivenFlags given, const std::string& program, const Environment& environment)
+{
+    const bool flocker_tool = program == "flockercli";
+    CliOptions options;
+    options.command = given.command;
+    options.volume_flags = std::move(given.volume_flags);
+    options.exec_command = std::move(given.exec_command);
+
     if (auto level = environment("DVDCLI_LOG_LEVEL"); level && !level->empty()) {
         options.log_level = parse_log_level(*level, "DVDCLI_LOG_LEVEL");
     }
-    if (log_level_option->count() > 0) {
-        options.log_level = parse_log_level(log_level, "--log-level");
+    if (given.log_level) {
+        options.log_level = parse_log_level(*given.log_level, "--log-level");
     }
     options.search_paths = search_paths_from(environment);
+    bool managed_plugins = given.managed_plugins;
     if (const auto managed = environment("DVDCLI_MANAGED_PLUGINS"); managed && !managed->empty()) {
         if (*managed != "0" && *managed != "1" && *managed != "true" && *managed != "false") {
             throw UsageError("DVDCLI_MANAGED_PLUGINS: expected 1, true, 0 or false, not \"" + *managed + "\"");
         }
         managed_plugins = managed_plugins || *managed == "1" || *managed == "true";
     }
-    if (docker_root_option->count() > 0) {
+    if (given.docker_root) {
         // Naming dockerd's data root asks for its managed plugins.
-        options.docker_root = absolute_dir(docker_root, "--docker-root");
+        options.docker_root = absolute_dir(*given.docker_root, "--docker-root");
     } else if (managed_plugins) {
         options.docker_root = "/var/lib/docker";
     }
     if (const auto local_root = environment("DVDCLI_LOCAL_ROOT")) {
         options.local_root = absolute_dir(*local_root, "DVDCLI_LOCAL_ROOT");
     }
-    if (run_dir_option->count() > 0) {
-        options.run_dir = absolute_dir(run_dir, "--run-dir");
+    if (given.run_dir) {
+        options.run_dir = absolute_dir(*given.run_dir, "--run-dir");
     } else if (const auto run_dir_variable = environment("DVDCLI_RUN_DIR");
                run_dir_variable && !run_dir_variable->empty()) {
         options.run_dir = absolute_dir(*run_dir_variable, "DVDCLI_RUN_DIR");
     } else {
         options.run_dir = default_run_dir(environment);
     }
-    options.format = format == "json" ? OutputFormat::json : OutputFormat::text;
-    options.explicit_create = explicit_create;
-    options.retry_window = to_milliseconds(retry_seconds);
-    if (timeout->count() > 0) {
-        options.timeout = to_milliseconds(timeout_seconds);
+    options.format = given.format == "json" ? OutputFormat::json : OutputFormat::text;
+    options.explicit_create = given.explicit_create;
+    options.retry_window = to_milliseconds(given.retry_seconds);
+    if (given.timeout_seconds) {
+        options.timeout = to_milliseconds(*given.timeout_seconds);
     }
-    options.volume_options = collect_volume_options(app, split, single);
+    // Later options override earlier ones and a comma-less piece continues the option just before it.
+    VolumeOptionsBuilder builder;
+    for (const auto& [split, text] : given.option_words) {
+        if (split) {
+            builder.add_split(text);
+        } else {
+            builder.add_single(text);
+        }
+    }
+    options.volume_options = builder.options();
 
     options.program = program;
-    options.tls_files.ca_file = ca_file;
-    options.tls_files.cert_file = cert_file;
-    options.tls_files.key_file = key_file;
-    if (!plugin_address.empty()) {
+    options.tls_files.ca_file = given.ca_file;
+    options.tls_files.cert_file = given.cert_file;
+    options.tls_files.key_file = given.key_file;
+    if (!given.plugin_address.empty()) {
         if (flocker_tool) {
             throw UsageError("flockercli talks to the Flocker control service: --plugin-addr does not apply");
         }
-        check_text(plugin_address, "--plugin-addr");
-        options.plugin_address = plugin_address;
-        if (cert_file.empty() != key_file.empty()) {
+        check_text(given.plugin_address, "--plugin-addr");
+        options.plugin_address = given.plugin_address;
+        if (given.cert_file.empty() != given.key_file.empty()) {
             throw UsageError("--cert and --key go together");
         }
     }
-    const auto set_if_given = [](const CLI::Option* option, const std::string& value, const char* flag,
+    const auto set_if_given = [](const std::optional<std::string>& value, const char* flag,
                                  std::optional<std::string>& target) {
-        if (option->count() > 0) {
-            check_text(value, flag);
+        if (value) {
+            check_text(*value, flag);
             target = value;
         }
     };
-    set_if_given(control_host_option, control_host, "--control-host", options.flocker.control_host);
-    set_if_given(control_port_option, control_port, "--control-port", options.flocker.control_port);
-    set_if_given(node_uuid_option, node_uuid, "--node-uuid", options.flocker.node_uuid);
-    set_if_given(name_key_option, name_key, "--name-key", options.flocker.name_key);
-    if (wait_option->count() > 0) {
-        options.flocker.wait_timeout = to_milliseconds(wait_seconds);
+    set_if_given(given.control_host, "--control-host", options.flocker.control_host);
+    set_if_given(given.control_port, "--control-port", options.flocker.control_port);
+    set_if_given(given.node_uuid, "--node-uuid", options.flocker.node_uuid);
+    set_if_given(given.name_key, "--name-key", options.flocker.name_key);
+    if (given.wait_seconds) {
+        options.flocker.wait_timeout = to_milliseconds(*given.wait_seconds);
     }
+    std::string driver = given.driver;
     if (flocker_tool) {
         if (!driver.empty() && driver != "flocker") {
             throw UsageError("flockercli uses the Flocker driver: --volumedriver=" + driver + " does not apply");
@@ -488,17 +737,46 @@ ParseResult parse_command_line(int argc, const char* const* argv, const Environm
         throw UsageError(std::string("missing --volumedriver for ") + command_name(options.command));
     }
     if (needs_volume(options.command)) {
-        if (volume.empty()) {
+        if (given.volume.empty()) {
             throw UsageError(std::string("missing --volumename for ") + command_name(options.command));
         }
-        check_text(volume, "--volumename");
+        check_text(given.volume, "--volumename");
     }
-    options.volume = volume;
-    if (!mount_id.empty()) {
-        check_text(mount_id, "--mountid");
-        options.mount_id = mount_id;
+    options.volume = given.volume;
+    if (!given.mount_id.empty()) {
+        check_text(given.mount_id, "--mountid");
+        options.mount_id = given.mount_id;
     }
-    return {std::move(options), ""};
+    return options;
+}
+
+}  // namespace
+
+std::optional<ParseResult> parse_plain_command_line(int argc, const char* const* argv, const Environment& environment)
+{
+    auto given = read_plain(argc, argv);
+    if (!given) {
+        return std::nullopt;
+    }
+    return ParseResult{finish(std::move(*given), program_name(argc > 0 ? argv[0] : nullptr), environment), ""};
+}
+
+ParseResult parse_command_line_with_cli11(int argc, const char* const* argv, const Environment& environment)
+{
+    const std::string program = program_name(argc > 0 ? argv[0] : nullptr);
+    auto reading = read_with_cli11(argc, argv, program);
+    if (!reading.flags) {
+        return {std::nullopt, std::move(reading.output)};
+    }
+    return {finish(std::move(*reading.flags), program, environment), ""};
+}
+
+ParseResult parse_command_line(int argc, const char* const* argv, const Environment& environment)
+{
+    if (auto plain = parse_plain_command_line(argc, argv, environment)) {
+        return std::move(*plain);
+    }
+    return parse_command_line_with_cli11(argc, argv, environment);
 }
 
 }  // namespace volumecli::cli
