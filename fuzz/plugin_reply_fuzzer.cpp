@@ -1,5 +1,6 @@
 // Docker volume-plugin reply bodies: every decoder of lib/src/plugin_codec.hpp on the same bytes.
-// A malformed body must be a ProtocolError, never a crash or another exception.
+// A malformed body must be a ProtocolError, never a crash or another exception; decode_list and
+// its reference decoder must agree on every body.
 
 #include "fuzz_input.hpp"
 #include "plugin_codec.hpp"
@@ -7,6 +8,7 @@
 #include <volumecli/error.hpp>
 #include <volumecli/operations.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,6 +35,42 @@ void expect_protocol_errors_only(const Decode& decode)
         decode();
     } catch (const ProtocolError&) {
         // the expected rejection of a malformed body
+    }
+}
+
+// What a List decoder makes of a body: the reply, or the message of its ProtocolError.
+struct ListOutcome {
+    codec::ListReply reply;
+    std::string error;
+};
+
+template <typename Decode>
+ListOutcome list_outcome(const Decode& decode, const std::string& body)
+{
+    ListOutcome outcome;
+    try {
+        outcome.reply = decode(body);
+    } catch (const ProtocolError& error) {
+        outcome.error = error.what();
+    }
+    return outcome;
+}
+
+bool same_volume(const Volume& a, const Volume& b)
+{
+    return a.name == b.name && a.mountpoint == b.mountpoint && a.created_at == b.created_at &&
+           a.status_json == b.status_json;
+}
+
+// decode_list reads plain replies without a DOM: it must give what the reference decoder gives.
+void check_list_as_reference(const std::string& body)
+{
+    const ListOutcome fast = list_outcome(codec::decode_list, body);
+    const ListOutcome reference = list_outcome(codec::decode_list_checked, body);
+    if (fast.error != reference.error || fast.reply.err != reference.reply.err ||
+        !std::equal(fast.reply.volumes.begin(), fast.reply.volumes.end(), reference.reply.volumes.begin(),
+                    reference.reply.volumes.end(), same_volume)) {
+        __builtin_trap();
     }
 }
 
@@ -67,6 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             check_volume(volume);
         }
     });
+    check_list_as_reference(body);
     expect_protocol_errors_only([&] { codec::decode_capabilities(body); });
 
     // A non-200 reply becomes the one line of the user's error message.

@@ -9,6 +9,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace volumecli::codec {
 
@@ -128,6 +132,308 @@ Volume decode_volume(const json& object)
         volume.status_json = status->dump();
     }
     return volume;
+}
+
+// Go's key matching for one field (json_fields::find): exact, else equal ignoring case. Both need
+// the same length, which rules most keys out before any comparison.
+template <std::size_t Size>
+bool names_field(const std::string& key, const char (&field)[Size])
+{
+    return key.size() == Size - 1 &&
+           (std::memcmp(key.data(), field, Size - 1) == 0 || json_fields::equals_ignoring_case(key, field));
+}
+
+// decode_list's fast path: a ListReply straight from nlohmann's SAX events, without the DOM (a
+// std::map per volume), the key scans of json_fields::find and the string copies that took 90% of
+// a 10,000-volume `dvdcli list`. It takes only the replies plugins normally send. On anything
+// else (a JSON error, a non-empty Err, a field of the wrong type or an invalid CreatedAt, two keys
+// for one field) it stops the parse, and decode_list_checked gives the result or error of record.
+// The member functions are nlohmann's SAX interface; returning false stops the parse.
+class ListReader {
+public:
+    using number_integer_t = json::number_integer_t;
+    using number_unsigned_t = json::number_unsigned_t;
+    using number_float_t = json::number_float_t;
+    using string_t = json::string_t;
+    using binary_t = json::binary_t;
+
+    bool null()
+    {
+        if (m_skip_depth > 0) {
+            return true;
+        }
+        if (in_status()) {
+            return add_to_status(json());
+        }
+        // A null field reads as an absent one; only a null volume (or reply) is an error.
+        return in_field();
+    }
+
+    bool boolean(bool value) { return in_status() ? add_to_status(json(value)) : ignorable(); }
+    bool number_integer(number_integer_t value) { return in_status() ? add_to_status(json(value)) : ignorable(); }
+    bool number_unsigned(number_unsigned_t value) { return in_status() ? add_to_status(json(value)) : ignorable(); }
+    bool number_float(number_float_t value, const string_t& /*text*/)
+    {
+        return in_status() ? add_to_status(json(value)) : ignorable();
+    }
+    bool binary(binary_t& /*value*/) { return false; }  // never produced by JSON text
+
+    bool string(string_t& value)
+    {
+        if (m_skip_depth > 0) {
+            return true;
+        }
+        if (in_status()) {
+            return add_to_status(json(std::move(value)));
+        }
+        if (!in_field()) {
+            return false;
+        }
+        switch (m_slot) {
+            case Slot::ignored: return true;
+            case Slot::err: return value.empty();  // the plugin's error: the reference decoder returns it
+            case Slot::name: volume().name = std::move(value); return true;
+            case Slot::mountpoint: volume().mountpoint = std::move(value); return true;
+            case Slot::created_at:
+                if (!value.empty()) {
+                    if (!is_rfc3339(value)) {
+                        return false;
+                    }
+                    volume().created_at = std::move(value);
+                }
+                return true;
+            case Slot::volumes:
+            case Slot::status: return false;
+        }
+        return false;
+    }
+
+    bool start_object(std::size_t /*elements*/)
+    {
+        if (!open_container()) {
+            return false;
+        }
+        if (m_skip_depth > 0) {
+            ++m_skip_depth;
+            return true;
+        }
+        if (in_status()) {
+            return open_in_status(json::value_t::object);
+        }
+        switch (m_level) {
+            case Level::before: m_level = Level::reply; return true;
+            case Level::volumes:
+                m_level = Level::volume;
+                m_reply.volumes.emplace_back();
+                m_volume_fields = 0;
+                return true;
+            case Level::reply:
+            case Level::volume:
+                if (m_slot == Slot::status) {
+                    m_status = json::object();
+                    m_status_path.push_back(&m_status);
+                    return true;
+                }
+                return skip();
+            case Level::after: return false;
+        }
+        return false;
+    }
+
+    bool start_array(std::size_t /*elements*/)
+    {
+        if (!open_container()) {
+            return false;
+        }
+        if (m_skip_depth > 0) {
+            ++m_skip_depth;
+            return true;
+        }
+        if (in_status()) {
+            return open_in_status(json::value_t::array);
+        }
+        if (!in_field()) {
+            return false;
+        }
+        if (m_slot == Slot::volumes) {
+            m_level = Level::volumes;
+            return true;
+        }
+        return skip();
+    }
+
+    bool key(string_t& name)
+    {
+        if (m_skip_depth > 0) {
+            return true;
+        }
+        if (in_status()) {
+            m_status_key = std::move(name);
+            return true;
+        }
+        if (m_level == Level::reply) {
+            return select(reply_slot(name), m_reply_fields);
+        }
+        return select(volume_slot(name), m_volume_fields);
+    }
+
+    bool end_object()
+    {
+        --m_depth;
+        if (m_skip_depth > 0) {
+            --m_skip_depth;
+            return true;
+        }
+        if (in_status()) {
+            m_status_path.pop_back();
+            if (!in_status()) {
+                volume().status_json = m_status.dump();
+            }
+            return true;
+        }
+        m_level = m_level == Level::volume ? Level::volumes : Level::after;
+        return true;
+    }
+
+    bool end_array()
+    {
+        --m_depth;
+        if (m_skip_depth > 0) {
+            --m_skip_depth;
+            return true;
+        }
+        if (in_status()) {
+            m_status_path.pop_back();
+        } else {
+            m_level = Level::reply;  // the end of Volumes
+        }
+        return true;
+    }
+
+    bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const json::exception& /*error*/)
+    {
+        return false;
+    }
+
+    ListReply take() { return std::move(m_reply); }
+
+private:
+    // Where the parse is, outside skipped values and Status.
+    enum class Level { before, reply, volumes, volume, after };
+    // What the value after the last key of the reply or of a volume is (a bit in m_*_fields).
+    enum class Slot : unsigned { ignored, err, volumes, name, mountpoint, created_at, status };
+
+    static Slot reply_slot(const std::string& key)
+    {
+        if (names_field(key, "Err")) {
+            return Slot::err;
+        }
+        return names_field(key, "Volumes") ? Slot::volumes : Slot::ignored;
+    }
+
+    static Slot volume_slot(const std::string& key)
+    {
+        if (names_field(key, "Name")) {
+            return Slot::name;
+        }
+        if (names_field(key, "Mountpoint")) {
+            return Slot::mountpoint;
+        }
+        if (names_field(key, "CreatedAt")) {
+            return Slot::created_at;
+        }
+        return names_field(key, "Status") ? Slot::status : Slot::ignored;
+    }
+
+    // A second key for one field (a repeat, or another spelling) is left to the reference decoder,
+    // which knows which one counts.
+    bool select(Slot slot, unsigned& seen)
+    {
+        m_slot = slot;
+        if (slot == Slot::ignored) {
+            return true;
+        }
+        const unsigned bit = 1U << static_cast<unsigned>(slot);
+        if ((seen & bit) != 0) {
+            return false;
+        }
+        seen |= bit;
+        return true;
+    }
+
+    // Directly inside the reply or a volume, where the last key says what a value is.
+    bool in_field() const { return m_level == Level::reply || m_level == Level::volume; }
+    // A number or a boolean may only be the value of a key that is not read.
+    bool ignorable() const { return m_skip_depth > 0 || (in_field() && m_slot == Slot::ignored); }
+
+    // Too deep a reply is left to the reference decoder, which has the error for it.
+    bool open_container() { return ++m_depth <= k_max_depth; }
+
+    bool skip()
+    {
+        if (m_slot != Slot::ignored) {
+            return false;
+        }
+        m_skip_depth = 1;
+        return true;
+    }
+
+    // The volume being read: its object is open.
+    Volume& volume() { return m_reply.volumes.back(); }
+
+    bool in_status() const { return !m_status_path.empty(); }
+
+    // As nlohmann's DOM parser does: obj[key] = value, so a repeated key keeps its last value.
+    json& status_member(json&& value)
+    {
+        json& parent = *m_status_path.back();
+        if (parent.is_object()) {
+            json& member = parent[std::move(m_status_key)];
+            member = std::move(value);
+            return member;
+        }
+        parent.push_back(std::move(value));
+        return parent.back();
+    }
+
+    bool add_to_status(json&& value)
+    {
+        status_member(std::move(value));
+        return true;
+    }
+
+    bool open_in_status(json::value_t type)
+    {
+        m_status_path.push_back(&status_member(json(type)));
+        return true;
+    }
+
+    Level m_level = Level::before;
+    Slot m_slot = Slot::ignored;
+    int m_depth = 0;       // containers open
+    int m_skip_depth = 0;  // containers open inside a value that is not read
+    unsigned m_reply_fields = 0;
+    unsigned m_volume_fields = 0;
+    json m_status;
+    std::vector<json*> m_status_path;  // the open containers of Status, outermost first
+    std::string m_status_key;
+    ListReply m_reply;
+};
+
+// nullopt when the reply is not one ListReader takes.
+std::optional<ListReply> read_list(const std::string& body)
+{
+    // ListReader counts the open containers itself instead of a nesting_depth pre-scan, which
+    // would add an eighth to the cost. The outcome is the same: a reply it reads through never has
+    // more than 64 open, so nesting_depth, exact on what the parser accepts, finds no more and
+    // parse_object would take the plain parser's value. (Brackets after a NUL, where nlohmann's
+    // input ends, do send parse_object to the checked parser, which then gives that same value.)
+    // nlohmann reads a pointer range faster than the std::string itself (7% fewer instructions).
+    ListReader reader;
+    if (!json::sax_parse(body.data(), body.data() + body.size(), &reader)) {
+        return std::nullopt;
+    }
+    return reader.take();
 }
 
 int digits(const std::string& text, std::size_t at, std::size_t count)
@@ -265,6 +571,14 @@ GetReply decode_get(const std::string& body)
 }
 
 ListReply decode_list(const std::string& body)
+{
+    if (auto reply = read_list(body)) {
+        return std::move(*reply);
+    }
+    return decode_list_checked(body);
+}
+
+ListReply decode_list_checked(const std::string& body)
 {
     const json reply = parse_object(body);
     ListReply result;

@@ -42,6 +42,9 @@ struct ListReply {
     std::string err;
 };
 ListReply decode_list(const std::string& body);
+// The reference decoder, kept for the unusual replies; tests compare against it. decode_list gives
+// the same result or error for every body, reading the plain replies without building a DOM.
+ListReply decode_list_checked(const std::string& body);
 
 struct CapabilitiesReply {
     std::string scope;
