@@ -12,12 +12,9 @@ endif()
 
 # The sanitizer runtimes are shared libraries that intercept libc and libstdc++ calls (malloc,
 # __cxa_throw, ...); a statically linked libc or libstdc++ would bypass them. So sanitized and
-# fuzzing builds link dynamically: a fully static build is refused, the static-dependency default
-# is turned off (a normal variable, so the cache keeps the user's choice for other builds).
+# fuzzing builds link dynamically: the static defaults are turned off (normal variables, so the
+# cache keeps the user's choice for other builds).
 if(VOLUMECLI_SANITIZE OR VOLUMECLI_FUZZ)
-  if(VOLUMECLI_FULLY_STATIC)
-    message(FATAL_ERROR "VOLUMECLI_FULLY_STATIC cannot be combined with VOLUMECLI_SANITIZE or VOLUMECLI_FUZZ")
-  endif()
   set(VOLUMECLI_FULLY_STATIC OFF)
   set(VOLUMECLI_STATIC_DEPS OFF)
 endif()

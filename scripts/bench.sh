@@ -4,7 +4,8 @@
 # into build-bench/ (or $BENCH_BUILD_DIR), runs every measure, prints a table and writes it to
 # bench/results.md (or $BENCH_RESULTS). Not part of the test suite: it measures, on a quiet machine.
 # Usage: scripts/bench.sh        (BENCH_RUNS: invocations per loop, default 300;
-#        BENCH_STATIC_DVDCLI=PATH also measures a fully static dvdcli, see README)
+#        BENCH_DYNAMIC=1 also builds and measures dvdcli linked against glibc's libc.so,
+#        -DVOLUMECLI_FULLY_STATIC=OFF, into build-bench-dynamic/)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-bench}
@@ -34,6 +35,15 @@ cmake --build "$build" -j"$(nproc)" --target dvdcli volumecli-bench-plugin volum
   volumecli-bench-flocker >/dev/null
 dvdcli=$build/cli/dvdcli
 floor=$build/bench/volumecli-floor-client
+dynamic=
+if [ "${BENCH_DYNAMIC:-0}" = 1 ]; then
+  dynamic_build=$root/build-bench-dynamic
+  fresh=()
+  [ -f "$dynamic_build/CMakeCache.txt" ] || fresh=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOLUMECLI_BUILD_TESTS=OFF)
+  cmake -S "$root" -B "$dynamic_build" "${fresh[@]}" -DVOLUMECLI_FULLY_STATIC=OFF >/dev/null
+  cmake --build "$dynamic_build" -j"$(nproc)" --target dvdcli >/dev/null
+  dynamic=$dynamic_build/cli/dvdcli
+fi
 
 # --- the plugin: on a unix socket in a temporary socket directory, found by discovery as a user's
 work=$(mktemp -d /tmp/volumecli-bench-XXXXXX)
@@ -59,6 +69,22 @@ loop() {
   hyperfine -N --style none --warmup 10 --runs "$count" --export-csv "$work/run.csv" "$*" >/dev/null 2>&1
   awk -F, -v n="$count" 'NR == 2 { printf "%.1f %.3f\n", $2 * 1000 * n, $4 * 1000 }' "$work/run.csv"
 }
+# The sequential loops, interleaved: ROUNDS rounds of RUNS/ROUNDS invocations of each command in
+# turn, so that a machine getting faster or slower during the run weighs on every command alike.
+# Prints one line per command: "total_ms median_ms" (the median of the rounds' medians).
+rounds=6
+interleaved() {
+  local per_round=$((runs / rounds))
+  rm -f "$work"/round-*.csv
+  for round in $(seq "$rounds"); do
+    hyperfine -N --style none --warmup 5 --runs "$per_round" --export-csv "$work/round-$round.csv" "$@" >/dev/null 2>&1
+  done
+  for index in $(seq "$#"); do
+    awk -F, -v row=$((index + 1)) -v n="$per_round" 'FNR == row { total += $2 * 1000 * n; print $4 * 1000 > "/dev/stderr" }
+      END { printf "%.1f ", total }' "$work"/round-*.csv 2>"$work/medians"
+    sort -n "$work/medians" | awk '{ m[NR] = $1 } END { printf "%.3f\n", (NR % 2) ? m[(NR + 1) / 2] : (m[NR / 2] + m[NR / 2 + 1]) / 2 }'
+  done
+}
 # Peak RSS in KiB of one invocation, the median of 5.
 peak_rss() {
   for _ in 1 2 3 4 5; do /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | sed -n 3p
@@ -66,11 +92,16 @@ peak_rss() {
 verdict() { awk -v value="$1" -v limit="$2" 'BEGIN { print (value <= limit) ? "pass" : "FAIL" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-echo "bench: $runs sequential invocations each ..."
-read -r true_total true_median < <(loop "$runs" /bin/true)
-read -r floor_total floor_median < <(loop "$runs" "$floor" "$socket" vol1)
-read -r mount_total mount_median < <(loop "$runs" "$dvdcli" mount --volumedriver=bench --volumename=vol1)
-read -r path_total path_median < <(loop "$runs" "$dvdcli" path --volumedriver=bench --volumename=vol1)
+echo "bench: $runs sequential invocations each, in $rounds interleaved rounds ..."
+commands=("/bin/true" "$floor $socket vol1" "$dvdcli mount --volumedriver=bench --volumename=vol1"
+  "$dvdcli path --volumedriver=bench --volumename=vol1")
+[ -z "$dynamic" ] || commands+=("$dynamic mount --volumedriver=bench --volumename=vol1"
+  "$dynamic path --volumedriver=bench --volumename=vol1")
+mapfile -t measured < <(interleaved "${commands[@]}")
+read -r true_total true_median <<<"${measured[0]}"
+read -r floor_total floor_median <<<"${measured[1]}"
+read -r mount_total mount_median <<<"${measured[2]}"
+read -r path_total path_median <<<"${measured[3]}"
 mount_ratio=$(ratio "$mount_total" "$floor_total")
 path_ratio=$(ratio "$path_total" "$floor_total")
 mount_true=$(ratio "$mount_total" "$true_total")
@@ -82,16 +113,14 @@ floor_rss_kib=$(peak_rss "$floor" "$socket" vol1)
 rss_mib=$(awk -v k="$rss_kib" 'BEGIN { printf "%.2f", k / 1024 }')
 floor_rss_mib=$(awk -v k="$floor_rss_kib" 'BEGIN { printf "%.2f", k / 1024 }')
 
-# The fully static build, when given (BENCH_STATIC_DVDCLI=build-static/cli/dvdcli).
-static_rows=
-if [ -n "${BENCH_STATIC_DVDCLI:-}" ]; then
-  echo "bench: the fully static dvdcli ..."
-  read -r static_total _ < <(loop "$runs" "$BENCH_STATIC_DVDCLI" mount --volumedriver=bench --volumename=vol1)
-  static_ratio=$(ratio "$static_total" "$floor_total")
-  static_rss=$(awk -v k="$(peak_rss "$BENCH_STATIC_DVDCLI" mount --volumedriver=bench --volumename=vol1)" \
+# The glibc-dynamic build, when asked for (BENCH_DYNAMIC=1): for comparison, no target.
+dynamic_rows=
+if [ -n "$dynamic" ]; then
+  read -r dynamic_mount_total _ <<<"${measured[4]}"
+  read -r dynamic_path_total _ <<<"${measured[5]}"
+  dynamic_rss=$(awk -v k="$(peak_rss "$dynamic" mount --volumedriver=bench --volumename=vol1)" \
     'BEGIN { printf "%.2f", k / 1024 }')
-  static_rows="| fully static \`mount\` x$runs (VOLUMECLI_FULLY_STATIC) | ${static_total} ms = **${static_ratio}x** the floor | <= 1.3x | $(verdict "$static_ratio" 1.3) |
-| fully static: peak RSS of one \`mount\` | **${static_rss} MiB** | <= 3 MiB | $(verdict "$static_rss" 3) |"
+  dynamic_rows="| for comparison, \`-DVOLUMECLI_FULLY_STATIC=OFF\` (libc.so.6): \`mount\`, \`path\` x$runs | $(ratio "$dynamic_mount_total" "$floor_total")x, $(ratio "$dynamic_path_total" "$floor_total")x the floor; peak RSS ${dynamic_rss} MiB | - | - |"
 fi
 
 echo "bench: list of $volumes volumes ..."
@@ -131,14 +160,14 @@ read -r flocker_median flocker_max < <("$build/bench/volumecli-bench-flocker" "$
 
 # --- the table
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-linked=$(ldd "$dvdcli" 2>/dev/null | awk '/=>/ { print $1 }' | tr '\n' ' ')
+linked=$({ ldd "$dvdcli" 2>/dev/null || true; } | awk '/=>/ { print $1 }' | tr '\n' ' ')
 table=$(cat <<EOF
 # volumecli benchmark results
 
 - machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r)
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-- dvdcli: the default build (VOLUMECLI_STATIC_DEPS=ON), shared libraries: ${linked:-none}
-- command: \`scripts/bench.sh\`; times are wall times from hyperfine (no shell); ratios are what counts
+- dvdcli: the default build ($(grep -q 'VOLUMECLI_FULLY_STATIC:BOOL=ON' "$build/CMakeCache.txt" && echo "fully static" || echo "VOLUMECLI_FULLY_STATIC=OFF")), shared libraries: ${linked:-none}
+- command: \`scripts/bench.sh\`; times are wall times from hyperfine (no shell), the loops in $rounds interleaved rounds; ratios are what counts
 
 | measure | value | target | result |
 |---|---|---|---|
@@ -150,7 +179,7 @@ table=$(cat <<EOF
 | $concurrent concurrent \`mount\`s of distinct volumes | ${concurrent_ms} ms, ${concurrent_failed} failed (floor client ${floor_concurrent_ms} ms) | all succeed | $([ "$concurrent_failed" = 0 ] && echo pass || echo FAIL) |
 | Flocker \`mount\` return after the state shows it mounted (10 runs) | median ${flocker_median} ms, **max ${flocker_max} ms** | <= 250 ms | $(verdict "$flocker_max" 250) |
 | no plugin, \`--retry-timeout=0\`: exit status, slowest of 50 | exit ${absent_status}, **${absent_max} ms** | exit 3, < 50 ms | $([ "$absent_status" = 3 ] && verdict "$absent_max" 50 || echo FAIL) |
-${static_rows}
+${dynamic_rows}
 EOF
 )
 echo
