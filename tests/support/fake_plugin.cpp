@@ -20,6 +20,7 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace volumecli::test {
 
@@ -101,10 +102,12 @@ std::string huge_body_piece(std::size_t offset, std::size_t size)
 class RawHttpServer {
 public:
     // `listen` makes the listening socket; it is called again when the server restarts, after
-    // `restart_downtime()`.
-    RawHttpServer(std::function<int()> listen, bool tcp, ServeFunction serve,
+    // `restart_downtime()`. `hold` (TCP) keeps the address meanwhile: a socket that is bound and
+    // refuses connections, so that no other process's outgoing connection takes the port.
+    RawHttpServer(std::function<int()> listen, std::function<int()> hold, bool tcp, ServeFunction serve,
                   std::function<std::chrono::milliseconds()> restart_downtime)
         : m_listen(std::move(listen)),
+          m_hold(std::move(hold)),
           m_tcp(tcp),
           m_serve(std::move(serve)),
           m_restart_downtime(std::move(restart_downtime))
@@ -169,6 +172,9 @@ public:
             m_restarting = false;  // stop() came meanwhile: nothing to listen again for
             return;
         }
+        if (m_hold) {
+            m_hold_fd = m_hold();
+        }
         m_restart_thread = std::thread([this, downtime] { run_restart(downtime); });
     }
 
@@ -201,6 +207,10 @@ private:
             m_listen_fd = m_listen();
             ++m_restarts;
             m_accept_thread = std::thread([this] { accept_loop(); });
+        }
+        if (m_hold_fd >= 0) {
+            ::close(m_hold_fd);
+            m_hold_fd = -1;
         }
         m_restarting = false;
     }
@@ -450,6 +460,8 @@ private:
     }
 
     std::function<int()> m_listen;
+    std::function<int()> m_hold;
+    int m_hold_fd = -1;  // under m_mutex
     bool m_tcp;
     ServeFunction m_serve;
     std::function<std::chrono::milliseconds()> m_restart_downtime;
@@ -712,10 +724,10 @@ struct FakePlugin::Impl {
         started = true;
     }
 
-    void start_raw(std::function<int()> listen, bool tcp)
+    void start_raw(std::function<int()> listen, std::function<int()> hold, bool tcp)
     {
         raw = std::make_unique<RawHttpServer>(
-            std::move(listen), tcp, [this](const RecordedRequest& r) { return serve(r); },
+            std::move(listen), std::move(hold), tcp, [this](const RecordedRequest& r) { return serve(r); },
             [this] {
                 const std::lock_guard<std::mutex> lock(mutex);
                 return restart_downtime;
@@ -737,7 +749,7 @@ void FakePlugin::start_unix(const std::string& socket_path, Engine engine)
     detail::remove_stale_socket(socket_path);
     m_impl->socket_path = socket_path;
     if (engine == Engine::raw) {
-        m_impl->start_raw([socket_path] { return detail::listen_unix(socket_path); }, false);
+        m_impl->start_raw([socket_path] { return detail::listen_unix(socket_path); }, nullptr, false);
         return;
     }
     auto server = std::make_unique<httplib::Server>();
@@ -752,10 +764,15 @@ int FakePlugin::start_tcp(Engine engine)
 {
     m_impl->ensure_not_started();
     if (engine == Engine::raw) {
+        // An ephemeral port, kept across restarts: listened on from the start, held while down.
         int port = 0;
-        ::close(detail::listen_tcp(port));  // an ephemeral port, kept across restarts
+        int first_listener = detail::listen_tcp(port);
         m_impl->port = port;
-        m_impl->start_raw([port] { return detail::listen_tcp_on(port); }, true);
+        m_impl->start_raw(
+            [port, first_listener]() mutable {
+                return first_listener >= 0 ? std::exchange(first_listener, -1) : detail::listen_tcp_on(port);
+            },
+            [port] { return detail::hold_tcp_port(port); }, true);
         return port;
     }
     auto server = std::make_unique<httplib::Server>();

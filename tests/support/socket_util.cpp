@@ -78,11 +78,14 @@ int listen_tcp(int& port, int backlog)
     return fd;
 }
 
-int listen_tcp_on(int port, int backlog)
+namespace {
+
+// socket + SO_REUSEADDR + bind on 127.0.0.1:`port`; -1 (errno set) on failure.
+int bind_loopback(int port)
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        fail("socket(AF_INET)");
+        return -1;
     }
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -90,13 +93,34 @@ int listen_tcp_on(int port, int backlog)
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     address.sin_port = htons(static_cast<std::uint16_t>(port));
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, backlog) != 0) {
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
         const int saved = errno;
         ::close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+int listen_tcp_on(int port, int backlog)
+{
+    const int fd = bind_loopback(port);
+    if (fd < 0 || ::listen(fd, backlog) != 0) {
+        const int saved = errno;
+        if (fd >= 0) {
+            ::close(fd);
+        }
         errno = saved;
         fail("bind/listen 127.0.0.1:" + std::to_string(port));
     }
     return fd;
+}
+
+int hold_tcp_port(int port)
+{
+    return bind_loopback(port);
 }
 
 bool send_all(int fd, const std::string& data)
