@@ -210,15 +210,8 @@ public:
 
     bool start_object(std::size_t /*elements*/)
     {
-        if (!open_container()) {
-            return false;
-        }
-        if (m_skip_depth > 0) {
-            ++m_skip_depth;
-            return true;
-        }
-        if (in_status()) {
-            return open_in_status(json::value_t::object);
+        if (const auto handled = open_anywhere(json::value_t::object)) {
+            return *handled;
         }
         switch (m_level) {
             case Level::before: m_level = Level::reply; return true;
@@ -242,15 +235,8 @@ public:
 
     bool start_array(std::size_t /*elements*/)
     {
-        if (!open_container()) {
-            return false;
-        }
-        if (m_skip_depth > 0) {
-            ++m_skip_depth;
-            return true;
-        }
-        if (in_status()) {
-            return open_in_status(json::value_t::array);
+        if (const auto handled = open_anywhere(json::value_t::array)) {
+            return *handled;
         }
         if (!in_field()) {
             return false;
@@ -368,6 +354,23 @@ private:
 
     // Too deep a reply is left to the reference decoder, which has the error for it.
     bool open_container() { return ++m_depth <= k_max_depth; }
+
+    // What opening a container means wherever it stands: the depth limit, inside a skipped value,
+    // inside Status. nullopt when its place in the reply decides.
+    std::optional<bool> open_anywhere(json::value_t type)
+    {
+        if (!open_container()) {
+            return false;
+        }
+        if (m_skip_depth > 0) {
+            ++m_skip_depth;
+            return true;
+        }
+        if (in_status()) {
+            return open_in_status(type);
+        }
+        return std::nullopt;
+    }
 
     bool skip()
     {

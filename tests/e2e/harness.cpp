@@ -58,13 +58,8 @@ ProcessResult Harness::run(const std::vector<std::string>& args, const test::Pro
     return test::run_process(argv, merged);
 }
 
-std::string expected_mount_id(const std::string& driver, const std::string& volume)
+std::string sha256_hex(const std::string& input)
 {
-    std::string input("dvdcli-mount-id");
-    input.push_back('\0');
-    input += driver;
-    input.push_back('\0');
-    input += volume;
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
     std::string hex;
@@ -74,6 +69,11 @@ std::string expected_mount_id(const std::string& driver, const std::string& volu
         hex += pair;
     }
     return hex;
+}
+
+std::string expected_mount_id(const std::string& driver, const std::string& volume)
+{
+    return sha256_hex(std::string("dvdcli-mount-id") + '\0' + driver + '\0' + volume);
 }
 
 bool is_one_line(const std::string& text)

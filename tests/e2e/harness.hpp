@@ -66,6 +66,9 @@ private:
     std::string m_second_spec_dir;
 };
 
+// SHA-256 of `input` in lower-case hex, computed with OpenSSL (not the library's own code).
+std::string sha256_hex(const std::string& input);
+
 // The default mount ID the spec prescribes: sha256("dvdcli-mount-id\0" + driver + "\0" + volume).
 std::string expected_mount_id(const std::string& driver, const std::string& volume);
 

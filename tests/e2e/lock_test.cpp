@@ -7,7 +7,6 @@
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
-#include <openssl/sha.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +24,8 @@
 using namespace volumecli::e2e;
 using Catch::Matchers::Contains;
 using volumecli::test::BackgroundProcess;
+using volumecli::test::exists;
+using volumecli::test::permissions;
 using volumecli::test::ProcessOptions;
 using volumecli::test::read_file;
 using Args = std::vector<std::string>;
@@ -49,34 +50,10 @@ bool wait_until(Condition condition, milliseconds limit = std::chrono::seconds(1
     return true;
 }
 
-std::optional<mode_t> permissions(const std::string& path)
-{
-    struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0) {
-        return std::nullopt;
-    }
-    return info.st_mode & 07777;
-}
-
-bool exists(const std::string& path)
-{
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
-}
-
 // The lock file's name the manual promises: sha256(driver NUL volume) in hex, then ".lock".
 std::string lock_name(const std::string& driver, const std::string& volume)
 {
-    const std::string key = driver + std::string(1, '\0') + volume;
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-    std::string hex;
-    for (const unsigned char byte : digest) {
-        char pair[3];
-        std::snprintf(pair, sizeof pair, "%02x", byte);
-        hex += pair;
-    }
-    return hex + ".lock";
+    return sha256_hex(driver + '\0' + volume) + ".lock";
 }
 
 // A fake plugin on <tmp>/sockets/fake.sock and a run directory <tmp>/run for the lock files.

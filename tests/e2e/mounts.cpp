@@ -93,12 +93,6 @@ MountGuard::~MountGuard()
     }
 }
 
-bool exists(const std::string& path)
-{
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
-}
-
 bool is_directory(const std::string& path)
 {
     struct stat info {};

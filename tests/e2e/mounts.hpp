@@ -39,7 +39,7 @@ private:
     std::string m_prefix;
 };
 
-bool exists(const std::string& path);  // lstat: a dangling symlink exists
+using test::exists;  // lstat: a dangling symlink exists
 bool is_directory(const std::string& path);
 bool is_symlink(const std::string& path);
 std::string link_target(const std::string& path);  // empty when not a symlink

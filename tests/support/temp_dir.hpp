@@ -1,5 +1,8 @@
 #pragma once
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 
 namespace volumecli::test {
@@ -27,5 +30,11 @@ private:
 
 // Reads a whole file; throws std::runtime_error when it cannot.
 std::string read_file(const std::string& path);
+
+// lstat: true for anything at `path`, a dangling symlink too.
+bool exists(const std::string& path);
+
+// The permission bits (07777) of what is at `path` (lstat); nullopt when there is nothing.
+std::optional<mode_t> permissions(const std::string& path);
 
 }  // namespace volumecli::test

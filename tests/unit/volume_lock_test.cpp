@@ -28,28 +28,11 @@ using volumecli::TimeoutError;
 using volumecli::UsageError;
 using volumecli::volume_lock_path;
 using volumecli::VolumeLock;
+using volumecli::test::exists;
+using volumecli::test::permissions;
 using volumecli::test::read_file;
 using volumecli::test::TempDir;
 using volumecli::test::thrown;
-
-namespace {
-
-std::optional<mode_t> permissions(const std::string& path)
-{
-    struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0) {
-        return std::nullopt;
-    }
-    return info.st_mode & 07777;
-}
-
-bool exists(const std::string& path)
-{
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
-}
-
-}  // namespace
 
 TEST_CASE("volume_lock_path keeps every name inside <run dir>/locks", "[lock]")
 {
