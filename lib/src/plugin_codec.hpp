@@ -42,6 +42,9 @@ struct ListReply {
     std::string err;
 };
 ListReply decode_list(const std::string& body);
+// decode_list's fast path alone: the reply read from SAX events, without a DOM, or nullopt for
+// anything unusual, which decode_list leaves to decode_list_checked. Exposed for tests.
+std::optional<ListReply> decode_list_fast(const std::string& body);
 // The reference decoder, kept for the unusual replies; tests compare against it. decode_list gives
 // the same result or error for every body, reading the plain replies without building a DOM.
 ListReply decode_list_checked(const std::string& body);

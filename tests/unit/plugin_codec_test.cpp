@@ -138,13 +138,30 @@ TEST_CASE("codec::decode_list reads plain replies as the reference decoder does"
                  R"({"Extra":{"Volumes":5,"a":[1,{"Err":"x"}]},"Volumes":[{"Name":"a","Labels":{"Name":7},)"
                  R"("Options":[null,true,1.5,"s"],"Scope":"local"}],"Capabilities":{"Scope":"global"},"T":[[]]})");
     check_list_as_reference(body);
+    // Read by the fast path itself, not handed to the reference decoder.
+    CHECK(codec::decode_list_fast(body).has_value());
+}
+
+TEST_CASE("codec::decode_list leaves unusual replies to the reference decoder", "[plugin][codec]")
+{
+    auto body = GENERATE(as<std::string>{}, "", "[]", "{", R"({"Err":"boom"})", R"({"Err":5})", R"({"Volumes":{}})",
+                         R"({"Volumes":[5]})", R"({"Volumes":[{"Name":5}]})",
+                         R"({"Volumes":[{"Name":"a","CreatedAt":"yesterday"}]})",
+                         R"({"Volumes":[{"Name":"a","Status":"up"}]})", R"({"Volumes":[],"volumes":[]})",
+                         R"({"Volumes":[{"Name":"a","name":"b"}]})", R"({"Volumes":[{"Name":"a","Name":"b"}]})");
+    INFO("body: " << body);
+
+    CHECK_FALSE(codec::decode_list_fast(body).has_value());
+    check_list_as_reference(body);
 }
 
 TEST_CASE("codec::decode_list gives the volumes of a plain reply", "[plugin][codec]")
 {
-    const auto reply = codec::decode_list(
+    const std::string body =
         R"({"Volumes":[{"Name":"a","Mountpoint":"/m/a"},{"Name":"b","Mountpoint":"/m/b",)"
-        R"("CreatedAt":"2026-11-21T16:20:36Z","Status":{"z":1,"a":[true,null]},"Other":{}}],"Err":""})");
+        R"("CreatedAt":"2026-11-21T16:20:36Z","Status":{"z":1,"a":[true,null]},"Other":{}}],"Err":""})";
+    REQUIRE(codec::decode_list_fast(body).has_value());  // the values below are the fast path's
+    const auto reply = codec::decode_list(body);
     CHECK(reply.err.empty());
     REQUIRE(reply.volumes.size() == 2);
     CHECK(reply.volumes[0].name == "a");
