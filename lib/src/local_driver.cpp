@@ -4,17 +4,18 @@
 #include <volumecli/volume_lock.hpp>
 
 #include "local_mount.hpp"
+#include "local_tree.hpp"
+#include "regular_file.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -29,6 +30,10 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* k_state_file = "state.json";
+constexpr std::size_t k_max_state_bytes = 1024 * 1024;
+// The longest name whose derived file names (the trash .removing-NAME-PID with a pid of up to
+// 10 digits, NAME.lock) still fit in NAME_MAX.
+constexpr std::size_t k_max_name_length = NAME_MAX - local::k_trash_prefix.size() - 1 - 10;
 const std::array<const char*, 3> k_option_keys = {"type", "device", "o"};
 
 struct VolumeState {
@@ -113,11 +118,33 @@ void make_dirs(const std::string& path, mode_t mode)
 }
 
 // The volume's lock: <root>/.locks/<name>.lock, beside the state it guards, so that every
-// process using this root agrees whatever run directory it was given.
+// process using this root agrees whatever run directory it was given. The lock directory is
+// checked as the run directory is: a link or a directory others may write could lead the lock
+// files anywhere.
 VolumeLock lock_local_volume(const std::string& root, const std::string& volume, std::chrono::milliseconds timeout)
 {
+    make_dirs(root, 0755);
     const std::string dir = root + "/.locks";
-    make_dirs(dir, 0700);
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        system_error("create directory " + dir);
+    }
+    struct stat info {};
+    if (::lstat(dir.c_str(), &info) != 0) {
+        system_error("lock directory " + dir);
+    }
+    std::string problem;
+    if (S_ISLNK(info.st_mode)) {
+        problem = "is a symlink";
+    } else if (!S_ISDIR(info.st_mode)) {
+        problem = "is not a directory";
+    } else if (info.st_uid != ::geteuid()) {
+        problem = "belongs to uid " + std::to_string(info.st_uid) + ", not to this user";
+    } else if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        problem = "may be written by other users";
+    }
+    if (!problem.empty()) {
+        throw DriverError("lock directory " + dir + " " + problem + "; refusing it (remove it and run again)");
+    }
     return VolumeLock(dir + "/" + volume + ".lock", volume, timeout);
 }
 
@@ -129,12 +156,6 @@ void refuse_symlink(const std::string& path)
     if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) {
         throw DriverError(path + " is a symlink; refusing to follow it");
     }
-}
-
-int remove_entry(const char* path, const struct stat* /*info*/, int type, FTW* /*walk*/)
-{
-    const int rc = (type == FTW_DP) ? ::rmdir(path) : ::unlink(path);
-    return rc == 0 || errno == ENOENT ? 0 : -1;
 }
 
 class LocalDriver final : public Driver {
@@ -168,22 +189,28 @@ public:
     {
         validate_local_volume_name(volume);
         const VolumeLock lock = lock_local_volume(m_settings.root, volume, m_settings.lock_timeout);
-        const VolumeState state = load_existing(volume);
-        if (!state.mount_ids.empty()) {
+        // A remove killed half-way left its trash: finish it first (or refuse, naming the mount
+        // that stops it), so that removing the name again completes what was asked.
+        const bool finished = finish_removals(volume);
+        const auto state = load(volume);
+        if (!state) {
+            if (finished) {
+                return;
+            }
+            throw DriverError("no such volume");
+        }
+        if (!state->mount_ids.empty()) {
             throw DriverError("volume \"" + volume + "\" is in use: mounted for " +
-                              std::to_string(state.mount_ids.size()) + " mount ID(s)");
+                              std::to_string(state->mount_ids.size()) + " mount ID(s)");
         }
-        if (local::is_mount_point(data_dir(volume))) {
-            throw DriverError("volume \"" + volume + "\" is still mounted at " + data_dir(volume));
-        }
+        refuse_mounts_inside(volume, *state);
         // Renamed away first, so a crash mid-delete never leaves half a volume under its name.
-        const std::string trash = m_settings.root + "/.removing-" + volume + "-" + std::to_string(::getpid());
+        const std::string trash = m_settings.root + "/" + local::trash_entry(volume, ::getpid());
         if (::rename(volume_dir(volume).c_str(), trash.c_str()) != 0) {
             system_error("remove volume " + volume_dir(volume));
         }
-        if (::nftw(trash.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0) {
-            system_error("delete " + trash);
-        }
+        local::delete_tree(trash);
+        finish_others_removals(volume);
     }
 
     std::string mount(const std::string& volume, const std::string& mount_id) override
@@ -229,6 +256,12 @@ public:
         VolumeState state = load_existing(volume);
         const auto held = std::find(state.mount_ids.begin(), state.mount_ids.end(), mount_id);
         if (held == state.mount_ids.end()) {
+            if (state.mount_ids.empty() && state.needs_mount() && local::is_mount_point(data_dir(volume))) {
+                // A mount interrupted between mount(2) and saving its holder: nobody holds it.
+                spdlog::info("local volume \"{}\" is mounted with no holder recorded; unmounting it", volume);
+                local::unmount_volume(data_dir(volume));
+                return;
+            }
             // Mesos unmounts every volume of a failed container, mounted or not.
             spdlog::info("local volume \"{}\" is not mounted with ID {}; nothing to do", volume, mount_id);
             return;
@@ -290,14 +323,22 @@ public:
             if (::lstat(volume_dir(volume).c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
                 continue;  // a symlink or a file planted in the root is no volume
             }
-            if (const auto state = load(volume)) {
-                volumes.push_back(describe(volume, *state));
+            try {
+                if (const auto state = load(volume)) {
+                    volumes.push_back(describe(volume, *state));
+                }
+            } catch (const DriverError& error) {
+                spdlog::warn("skipping local volume \"{}\": {}", volume, error.what());
             }
         }
         return volumes;
     }
 
     Capabilities capabilities() override { return {}; }
+
+    // remove must reach the driver when the volume is already gone from its name: a remove
+    // killed half-way left its trash, which this one finishes.
+    [[nodiscard]] bool looks_up_before_release() const override { return false; }
 
 private:
     [[nodiscard]] std::string volume_dir(const std::string& volume) const { return m_settings.root + "/" + volume; }
@@ -352,29 +393,107 @@ private:
     {
         refuse_symlink(volume_dir(volume));
         const std::string path = volume_dir(volume) + "/" + k_state_file;
-        const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-            if (errno == ENOENT || errno == ENOTDIR) {
-                return std::nullopt;
+        const FileRead read = read_regular_file(path, k_max_state_bytes, Links::refuse);
+        if (read.error == ENOENT || read.error == ENOTDIR) {
+            return std::nullopt;
+        }
+        if (!read.ok()) {
+            throw DriverError("read state file " + path + ": " + read.problem);
+        }
+        return parse_state(read.text, path);
+    }
+
+    // The state file's fields, checked one by one: nlohmann's own messages are not for users.
+    static VolumeState parse_state(const std::string& text, const std::string& path)
+    {
+        const auto corrupt = [&path](const std::string& what) {
+            return DriverError("corrupt state file " + path + ": " + what);
+        };
+        const json state = json::parse(text, nullptr, false);
+        if (state.is_discarded()) {
+            throw corrupt("not valid JSON");
+        }
+        if (!state.is_object()) {
+            throw corrupt("not a JSON object");
+        }
+        VolumeState loaded;
+        const auto options = state.find("Options");
+        if (options == state.end() || !options->is_object()) {
+            throw corrupt("\"Options\" is missing or not an object");
+        }
+        for (const auto& [key, value] : options->items()) {
+            if (!value.is_string()) {
+                throw corrupt("option \"" + key + "\" is not a string");
             }
-            system_error("read " + path);
+            loaded.options[key] = value.get<std::string>();
         }
-        std::string text;
-        char buffer[4096];
-        ssize_t got = 0;
-        while ((got = ::read(fd, buffer, sizeof(buffer))) > 0) {
-            text.append(buffer, static_cast<std::size_t>(got));
+        const auto ids = state.find("MountIDs");
+        if (ids == state.end() || !ids->is_array()) {
+            throw corrupt("\"MountIDs\" is missing or not an array");
         }
-        ::close(fd);
-        try {
-            const json state = json::parse(text);
-            VolumeState loaded;
-            loaded.options = state.at("Options").get<VolumeOptions>();
-            loaded.mount_ids = state.at("MountIDs").get<std::vector<std::string>>();
-            loaded.created_at = state.value("CreatedAt", "");
-            return loaded;
-        } catch (const json::exception& error) {
-            throw DriverError("corrupt state file " + path + ": " + error.what());
+        for (const auto& id : *ids) {
+            if (!id.is_string()) {
+                throw corrupt("\"MountIDs\" holds something other than a string");
+            }
+            loaded.mount_ids.push_back(id.get<std::string>());
+        }
+        const auto created = state.find("CreatedAt");
+        if (created != state.end() && created->is_string()) {
+            loaded.created_at = created->get<std::string>();
+        }
+        return loaded;
+    }
+
+    // Refuses, before anything is deleted, a volume with a mount at or below its directory:
+    // deleting would go through it into whatever is mounted there.
+    void refuse_mounts_inside(const std::string& volume, const VolumeState& state) const
+    {
+        const auto mounts = local::mount_points_under(volume_dir(volume));
+        if (mounts.empty()) {
+            return;
+        }
+        if (mounts.front() == data_dir(volume) && state.needs_mount()) {
+            throw DriverError("volume \"" + volume + "\" is still mounted at " + mounts.front() +
+                              " with no holder recorded (an interrupted mount); run \"dvdcli unmount "
+                              "--volumedriver=local --volumename=" +
+                              volume + "\" first");
+        }
+        throw DriverError("volume \"" + volume + "\" has a mount at " + mounts.front() +
+                          "; refusing to delete through it (unmount it, then remove again)");
+    }
+
+    // Deletes the trash of `volume`'s killed removes (the caller holds its lock). True when
+    // there was some; throws, naming the mount, when one holds a mount.
+    bool finish_removals(const std::string& volume) const
+    {
+        bool found = false;
+        for (const auto& entry : local::trash_entries(m_settings.root)) {
+            if (local::trash_owner(entry) == volume) {
+                local::delete_trash(m_settings.root + "/" + entry);
+                found = true;
+            }
+        }
+        return found;
+    }
+
+    // Deletes the trash of other volumes' killed removes, each under its volume's lock when it is
+    // free at once (a live remove or create of that name holds it). Never fails this remove:
+    // what cannot be deleted is left, with a warning.
+    void finish_others_removals(const std::string& volume) const
+    {
+        for (const auto& entry : local::trash_entries(m_settings.root)) {
+            const std::string owner = local::trash_owner(entry);
+            if (owner.empty() || owner == volume) {
+                continue;
+            }
+            try {
+                const VolumeLock lock = lock_local_volume(m_settings.root, owner, std::chrono::milliseconds(0));
+                local::delete_trash(m_settings.root + "/" + entry);
+            } catch (const TimeoutError&) {
+                // Its owner is at work on it.
+            } catch (const Error& error) {
+                spdlog::warn("left {}/{} of an interrupted remove: {}", m_settings.root, entry, error.what());
+            }
         }
     }
 
@@ -418,6 +537,10 @@ private:
 
 void validate_local_volume_name(const std::string& name)
 {
+    if (name.size() > k_max_name_length) {
+        throw UsageError("invalid local volume name of " + std::to_string(name.size()) + " characters: at most " +
+                         std::to_string(k_max_name_length) + " (the files named after it must fit in 255 bytes)");
+    }
     const auto allowed = [](char c, bool first) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                (!first && (c == '_' || c == '.' || c == '-'));

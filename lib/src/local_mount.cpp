@@ -2,21 +2,26 @@
 
 #include <volumecli/error.hpp>
 
+#include "regular_file.hpp"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <string_view>
 
 namespace volumecli::local {
 
 namespace {
+
+// Hosts with thousands of mounts (container nodes) have a mountinfo of a few MiB.
+constexpr std::size_t k_max_mountinfo_bytes = 16 * 1024 * 1024;
 
 struct FlagWord {
     std::string_view word;
@@ -199,26 +204,42 @@ void unmount_volume(const std::string& target)
 
 bool is_mount_point(const std::string& path)
 {
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(mountinfo, line)) {
+    const auto points = mount_points_under(path);
+    return !points.empty() && points.front() == path;
+}
+
+std::vector<std::string> mount_points_under(const std::string& path)
+{
+    const FileRead mountinfo = read_regular_file("/proc/self/mountinfo", k_max_mountinfo_bytes);
+    if (!mountinfo.ok()) {
+        throw DriverError("read /proc/self/mountinfo: " + mountinfo.problem);
+    }
+    const std::string below = path == "/" ? path : path + "/";
+    std::vector<std::string> points;
+    std::size_t line = 0;
+    while (line < mountinfo.text.size()) {
+        auto end = mountinfo.text.find('\n', line);
+        if (end == std::string::npos) {
+            end = mountinfo.text.size();
+        }
         // id parent major:minor root mountpoint ...
-        std::size_t at = 0;
-        for (int field = 0; field < 4 && at != std::string::npos; ++field) {
-            at = line.find(' ', at);
-            if (at != std::string::npos) {
-                ++at;
+        std::size_t at = line;
+        for (int field = 0; field < 4 && at < end; ++field) {
+            at = mountinfo.text.find(' ', at);
+            at = (at == std::string::npos || at >= end) ? end : at + 1;
+        }
+        const auto space = std::min(mountinfo.text.find(' ', at), end);
+        if (at < end) {
+            std::string point = unescape_mountinfo(mountinfo.text.substr(at, space - at));
+            if (point == path || point.compare(0, below.size(), below) == 0) {
+                points.push_back(std::move(point));
             }
         }
-        if (at == std::string::npos) {
-            continue;
-        }
-        const auto end = line.find(' ', at);
-        if (unescape_mountinfo(line.substr(at, end == std::string::npos ? std::string::npos : end - at)) == path) {
-            return true;
-        }
+        line = end + 1;
     }
-    return false;
+    std::stable_sort(points.begin(), points.end(),
+                     [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+    return points;
 }
 
 }  // namespace volumecli::local

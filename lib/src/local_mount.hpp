@@ -3,6 +3,7 @@
 // mount(2) for the local driver, with Docker's reading of the "o" option.
 
 #include <string>
+#include <vector>
 
 namespace volumecli::local {
 
@@ -27,5 +28,8 @@ void mount_volume(const MountSpec& spec, const std::string& target);
 void unmount_volume(const std::string& target);
 // True when `path` is a mount point in this process's mount namespace.
 bool is_mount_point(const std::string& path);
+// The mount points at `path` or below it in this process's mount namespace, shallowest first;
+// `path` is spelled as /proc/self/mountinfo spells it (absolute, symlinks resolved).
+std::vector<std::string> mount_points_under(const std::string& path);
 
 }  // namespace volumecli::local

@@ -4,6 +4,7 @@
 // the per-volume lock; what a crash leaves behind.
 
 #include "harness.hpp"
+#include "local_harness.hpp"
 #include "mounts.hpp"
 
 #include <catch2/catch.hpp>
@@ -39,33 +40,6 @@ using Args = std::vector<std::string>;
 using Ids = std::vector<std::string>;
 
 namespace {
-
-// A harness plus DVDCLI_LOCAL_ROOT=<tmp>/volumes (not created beforehand: dvdcli makes it).
-// Member order matters: the guard unmounts before the temporary tree is deleted.
-struct LocalHarness {
-    Harness harness;
-    std::string root = harness.dir().file("volumes");
-    MountGuard guard{harness.dir().path()};
-
-    [[nodiscard]] ProcessResult run(const Args& args, ProcessOptions options = {}) const
-    {
-        options.env["DVDCLI_LOCAL_ROOT"] = root;
-        return harness.run(args, options);
-    }
-    [[nodiscard]] ProcessResult local(const std::string& command, const std::string& volume, Args extra = {}) const
-    {
-        Args args{command, "--volumedriver=local", "--volumename=" + volume};
-        args.insert(args.end(), extra.begin(), extra.end());
-        return run(args);
-    }
-    [[nodiscard]] std::string data(const std::string& volume) const { return root + "/" + volume + "/_data"; }
-    [[nodiscard]] std::string state_path(const std::string& volume) const
-    {
-        return root + "/" + volume + "/state.json";
-    }
-    [[nodiscard]] json state(const std::string& volume) const { return json::parse(read_file(state_path(volume))); }
-    [[nodiscard]] Ids ids(const std::string& volume) const { return state(volume).at("MountIDs").get<Ids>(); }
-};
 
 const Args k_tmpfs{"--volumeopts=type=tmpfs,device=tmpfs,o=size=16m"};
 

@@ -78,10 +78,10 @@ std::vector<std::string> mount_points_under(const std::string& prefix)
     return found;
 }
 
-MountGuard::~MountGuard()
+void unmount_all_under(const std::string& prefix)
 {
     for (int round = 0; round < 20; ++round) {
-        auto points = mount_points_under(m_prefix);
+        auto points = mount_points_under(prefix);
         if (points.empty()) {
             return;
         }
@@ -91,6 +91,11 @@ MountGuard::~MountGuard()
             ::umount2(point.c_str(), MNT_DETACH);
         }
     }
+}
+
+MountGuard::~MountGuard()
+{
+    unmount_all_under(m_prefix);
 }
 
 bool is_directory(const std::string& path)

@@ -24,6 +24,9 @@ std::vector<MountEntry> mounts_at(const std::string& path);
 // Mount points equal to `prefix` or below it.
 std::vector<std::string> mount_points_under(const std::string& prefix);
 
+// Lazily unmounts every mount at or below `prefix`, deepest first.
+void unmount_all_under(const std::string& prefix);
+
 // Lazily unmounts whatever is still mounted under `prefix` when the test ends, pass or fail, so
 // a broken implementation never leaves mounts behind (nor makes the temporary tree undeletable).
 class MountGuard {

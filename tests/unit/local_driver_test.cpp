@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "local_mount.hpp"
+#include "local_tree.hpp"
 #include "temp_dir.hpp"
 
 #include <fcntl.h>
@@ -427,4 +428,75 @@ TEST_CASE("parse_mount_options splits Docker's o into flags, propagation and fil
     CHECK(parsed.flags == flags);
     CHECK(parsed.propagation == propagation);
     CHECK(parsed.data == data);
+}
+
+TEST_CASE("validate_local_volume_name refuses names whose derived file names would not fit NAME_MAX", "[local][name]")
+{
+    CHECK_NOTHROW(validate_local_volume_name(std::string(234, 'a')));
+    const auto length = GENERATE(235, 255, 256, 10000);
+    INFO(length << " characters");
+    CHECK_THAT(
+        thrown<UsageError>([&] { validate_local_volume_name(std::string(static_cast<std::size_t>(length), 'a')); }),
+        Contains("at most 234") && Contains(std::to_string(length)));
+}
+
+TEST_CASE("local::trash_owner names the volume of a remove's trash and nothing else", "[local][remove]")
+{
+    using volumecli::local::trash_entry;
+    using volumecli::local::trash_owner;
+    CHECK(trash_owner(trash_entry("vol1", 4242)) == "vol1");
+    CHECK(trash_owner(".removing-my-vol-2-17") == "my-vol-2");
+    CHECK(trash_owner(trash_entry(std::string(234, 'n'), 2147483647)) == std::string(234, 'n'));
+    const auto stranger =
+        GENERATE(as<std::string>{}, ".locks", "vol1", ".removing-", ".removing-vol1", ".removing-vol1-",
+                 ".removing-vol1-12a", ".removing--12", ".removing-a-12", ".removing-.x-12");
+    INFO(stranger);
+    CHECK(trash_owner(stranger).empty());
+}
+
+TEST_CASE("local driver list skips a volume whose state file is corrupt and lists the others", "[local][list]")
+{
+    LocalFixture fixture;
+    fixture.driver->create("alpha", {});
+    fixture.driver->create("broken", {});
+    fixture.driver->create("gamma", {});
+    fixture.dir.write_file("volumes/broken/state.json", "{");
+
+    const auto volumes = fixture.driver->list();
+
+    REQUIRE(volumes.size() == 2);
+    CHECK(volumes[0].name == "alpha");
+    CHECK(volumes[1].name == "gamma");
+}
+
+TEST_CASE("local driver says what is wrong with a corrupt state file in its own words", "[local][crash]")
+{
+    LocalFixture fixture;
+    fixture.driver->create("demo", {});
+    const auto [content, gist] = GENERATE(table<std::string, std::string>({
+        {"", "not valid JSON"},
+        {"{", "not valid JSON"},
+        {"[]", "not a JSON object"},
+        {R"({"MountIDs":[]})", "\"Options\" is missing or not an object"},
+        {R"({"Options":{"type":3},"MountIDs":[]})", "option \"type\" is not a string"},
+        {R"({"Options":{}})", "\"MountIDs\" is missing or not an array"},
+        {R"({"Options":{},"MountIDs":[1]})", "\"MountIDs\" holds something other than a string"},
+    }));
+    fixture.dir.write_file("volumes/demo/state.json", content);
+    INFO("state.json: " << content);
+
+    const std::string message = thrown<DriverError>([&] { fixture.driver->get("demo"); });
+
+    CHECK(message == "corrupt state file " + fixture.state_path("demo") + ": " + gist);
+}
+
+TEST_CASE("local driver refuses a state file that is not a regular file, without blocking", "[local][crash]")
+{
+    LocalFixture fixture;
+    fixture.driver->create("demo", {});
+    REQUIRE(::unlink(fixture.state_path("demo").c_str()) == 0);
+    REQUIRE(::mkfifo(fixture.state_path("demo").c_str(), 0600) == 0);
+
+    CHECK_THAT(thrown<DriverError>([&] { fixture.driver->get("demo"); }),
+               Contains(fixture.state_path("demo")) && Contains("FIFO"));
 }
