@@ -483,6 +483,25 @@ TEST_CASE("parse_json_spec fails with UnreachableError naming its origin", "[dis
     CHECK_THROWS_WITH(parse_json_spec(text, "/etc/docker/plugins/p.json"), Contains("/etc/docker/plugins/p.json"));
 }
 
+TEST_CASE("parse_json_spec says where the JSON breaks, in its own words", "[discovery]")
+{
+    CHECK_THROWS_MATCHES(parse_json_spec("{\"Addr\":", "x.json"), UnreachableError,
+                         Catch::Matchers::Message("plugin spec x.json: invalid JSON at byte 8"));
+    CHECK_THROWS_MATCHES(parse_json_spec(std::string("{\"Addr\"\0:1}", 11), "x.json"), UnreachableError,
+                         Catch::Matchers::Message("plugin spec x.json: invalid JSON at byte 8"));
+}
+
+TEST_CASE("parse_spec and parse_json_spec show a NUL in an address or path instead of stopping at it", "[discovery]")
+{
+    CHECK_THROWS_MATCHES(
+        parse_spec(std::string("unix:///a\0b.sock", 16), "x.spec"), UnreachableError,
+        Catch::Matchers::Message(
+            "plugin spec x.spec: invalid plugin address \"unix:///a\\x00b.sock\": contains a control character"));
+    CHECK_THROWS_MATCHES(parse_json_spec(R"({"Addr":"https://h:1","TLSConfig":{"CAFile":"/a\u0000b"}})", "x.json"),
+                         UnreachableError,
+                         Catch::Matchers::Message("plugin spec x.json: CAFile /a\\x00b: the path contains a NUL byte"));
+}
+
 TEST_CASE("parse_json_spec_file reads a file and names it in errors", "[discovery]")
 {
     TempDir dir;
