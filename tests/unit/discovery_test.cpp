@@ -29,6 +29,7 @@ using volumecli::discovery::candidate_paths;
 using volumecli::discovery::find_plugin;
 using volumecli::discovery::parse_json_spec;
 using volumecli::discovery::parse_json_spec_file;
+using volumecli::discovery::parse_spec;
 using volumecli::discovery::parse_spec_file;
 using volumecli::discovery::resolve_plugin;
 using volumecli::discovery::SearchPaths;
@@ -485,8 +486,9 @@ TEST_CASE("parse_json_spec fails with UnreachableError naming its origin", "[dis
 
 TEST_CASE("parse_json_spec says where the JSON breaks, in its own words", "[discovery]")
 {
+    // The end of an 8-byte text is reported one past its last byte, as a missing 9th byte.
     CHECK_THROWS_MATCHES(parse_json_spec("{\"Addr\":", "x.json"), UnreachableError,
-                         Catch::Matchers::Message("plugin spec x.json: invalid JSON at byte 8"));
+                         Catch::Matchers::Message("plugin spec x.json: invalid JSON at byte 9"));
     CHECK_THROWS_MATCHES(parse_json_spec(std::string("{\"Addr\"\0:1}", 11), "x.json"), UnreachableError,
                          Catch::Matchers::Message("plugin spec x.json: invalid JSON at byte 8"));
 }
