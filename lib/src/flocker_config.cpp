@@ -2,6 +2,9 @@
 
 #include <volumecli/error.hpp>
 
+#include "printable.hpp"
+#include "regular_file.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -18,7 +21,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -62,32 +64,34 @@ std::optional<std::string> flag_or_env(const std::optional<std::string>& flag, c
     return std::nullopt;
 }
 
-// Reads the whole file; nullopt when it does not exist. Throws UnreachableError for other failures.
+// Caps on what is read: agent.yml is a few lines, a PEM file a few certificates or one key, the
+// boot id one line.
+constexpr std::size_t k_max_settings_bytes = 1024U * 1024U;
+constexpr std::size_t k_max_pem_bytes = 1024U * 1024U;
+constexpr std::size_t k_max_boot_id_bytes = 4096U;
+
+// Reads the whole file; nullopt when it does not exist. Throws UnreachableError for anything else
+// that is not a regular file within the cap (a FIFO or a device is never waited on).
 std::optional<std::string> read_optional_file(const std::string& path)
 {
-    errno = 0;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        if (errno == ENOENT) {
-            return std::nullopt;
-        }
-        throw UnreachableError("cannot read " + path + ": " + std::strerror(errno != 0 ? errno : EIO));
+    FileRead read = read_regular_file(path, k_max_settings_bytes);
+    if (read.error == ENOENT) {
+        return std::nullopt;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    if (!read.ok()) {
+        throw UnreachableError("cannot read " + printable(path) + ": " + read.problem);
+    }
+    return std::move(read.text);
 }
 
-// Throws UnreachableError unless `path` can be opened for reading. `shown` names the file in the
-// message (empty: the path is not repeated, as for the private key).
+// Throws UnreachableError unless `path` is a readable regular PEM-sized file. `what` names the file
+// in the message (for the private key, without its path), `source` the flag and variable.
 void require_readable(const std::string& path, const std::string& what, const std::string& source)
 {
-    std::FILE* file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
-        const int error = errno;
-        throw UnreachableError("cannot read " + what + " (" + source + "): " + std::strerror(error));
+    const FileRead read = read_regular_file(path, k_max_pem_bytes);
+    if (!read.ok()) {
+        throw UnreachableError("cannot read " + what + " (" + source + "): " + read.problem);
     }
-    std::fclose(file);
 }
 
 // --- a YAML subset, enough for agent.yml ---
@@ -469,7 +473,15 @@ bool is_uuid(const std::string& text)
 
 std::optional<std::string> node_uuid_from_certificate(const std::string& path)
 {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
+    const FileRead read = read_regular_file(path, k_max_pem_bytes);
+    if (read.error == ENOENT || read.error == EACCES) {
+        return std::nullopt;
+    }
+    if (!read.ok()) {
+        throw UnreachableError("cannot read " + printable(path) + ": " + read.problem);
+    }
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(read.text.data(), static_cast<int>(read.text.size())),
+                                                  &BIO_free);
     if (!bio) {
         ERR_clear_error();
         return std::nullopt;
@@ -502,12 +514,11 @@ std::optional<std::string> node_uuid_from_certificate(const std::string& path)
 
 std::optional<std::string> read_boot_id(const std::string& path)
 {
-    std::ifstream in(path);
-    std::string line;
-    if (!in || !std::getline(in, line)) {
+    const FileRead read = read_regular_file(path, k_max_boot_id_bytes);
+    if (!read.ok()) {
         return std::nullopt;
     }
-    line = trim(line);
+    const std::string line = trim(read.text.substr(0, read.text.find('\n')));
     if (line.empty()) {
         return std::nullopt;
     }
@@ -608,7 +619,8 @@ ResolvedSettings resolve_settings(const FlockerSettings& settings, bool connect)
             try {
                 host = agent_yml_hostname(*text);
             } catch (const std::invalid_argument& error) {
-                throw UnreachableError(agent_yml + ": cannot read control-service.hostname: " + error.what());
+                throw UnreachableError(printable(agent_yml) +
+                                       ": cannot read control-service.hostname: " + error.what());
             }
         }
         if (!host || host->empty()) {
@@ -621,8 +633,8 @@ ResolvedSettings resolve_settings(const FlockerSettings& settings, bool connect)
     if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
         *host = host->substr(1, host->size() - 2);
     }
-    if (host->find_first_of(" \t\r\n/[]@?#") != std::string::npos) {
-        throw UsageError("invalid control service host \"" + *host + "\"");
+    if (host->find_first_of(" \t\r\n/[]@?#") != std::string::npos || printable(*host) != *host) {
+        throw UsageError("invalid control service host \"" + printable(*host) + "\"");
     }
     const std::string port =
         flag_or_env(settings.control_port, "--control-port", environment, "FLOCKER_CONTROL_SERVICE_PORT")
@@ -649,9 +661,9 @@ ResolvedSettings resolve_settings(const FlockerSettings& settings, bool connect)
                           .value_or(etc + "plugin.crt");
     files.key_file = flag_or_env(settings.key_file, "--key", environment, "FLOCKER_CONTROL_SERVICE_CLIENT_KEY_FILE")
                          .value_or(etc + "plugin.key");
-    require_readable(files.ca_file, "the cluster CA certificate " + files.ca_file,
+    require_readable(files.ca_file, "the cluster CA certificate " + printable(files.ca_file),
                      "--cacert, FLOCKER_CONTROL_SERVICE_CA_FILE");
-    require_readable(files.cert_file, "the client certificate " + files.cert_file,
+    require_readable(files.cert_file, "the client certificate " + printable(files.cert_file),
                      "--cert, FLOCKER_CONTROL_SERVICE_CLIENT_CERT_FILE");
     // The key's path is not repeated: it is a secret's location.
     require_readable(files.key_file, "the client private key", "--key, FLOCKER_CONTROL_SERVICE_CLIENT_KEY_FILE");

@@ -66,10 +66,12 @@ CreateSpec create_spec(const std::string& name_key, const std::string& volume, c
 bool is_uuid(const std::string& text);
 
 // The node UUID in the CN ("node-<uuid>") of the PEM certificate at `path`; nullopt when the file
-// cannot be read or its CN is not of that form.
+// is absent or not readable, or its CN is not of that form. Throws UnreachableError when something
+// else is there: not a regular file (a FIFO is never waited on) or larger than 1 MiB.
 std::optional<std::string> node_uuid_from_certificate(const std::string& path);
 
-// The trimmed first line of `path` (the boot id); nullopt when unreadable or empty.
+// The trimmed first line of `path` (the boot id); nullopt when unreadable, empty, not a regular
+// file or larger than 4 KiB.
 std::optional<std::string> read_boot_id(const std::string& path);
 
 // Every address of every interface of this host (IPv4 and IPv6, loopback included).

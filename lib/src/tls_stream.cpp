@@ -1,8 +1,13 @@
 #include "stream.hpp"
 
+#include "printable.hpp"
+#include "regular_file.hpp"
+
 #include <volumecli/error.hpp>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
@@ -12,6 +17,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <utility>
 
 namespace volumecli::detail {
 
@@ -63,6 +69,125 @@ bool names_either(X509* certificate, const std::string& host, const std::string&
                                   ? X509_check_ip_asc(certificate, host.c_str(), 0) == 1
                                   : X509_check_host(certificate, host.c_str(), host.size(), 0, nullptr) == 1;
     return host_matches || X509_check_host(certificate, alternative.c_str(), alternative.size(), 0, nullptr) == 1;
+}
+
+// --- certificate and key files ---
+// OpenSSL's *_file loaders open the path themselves (a FIFO would block them forever): the bytes
+// are read by the rule for every file the tool reads, then parsed from memory.
+
+// A PEM file holds a few certificates or one key: a few KiB.
+constexpr std::size_t k_max_pem_bytes = 1024U * 1024U;
+
+struct BioDeleter {
+    void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct KeyDeleter {
+    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct InfoStackDeleter {
+    void operator()(STACK_OF(X509_INFO) * infos) const { sk_X509_INFO_pop_free(infos, X509_INFO_free); }
+};
+
+// An encrypted key is refused, never prompted for: there is no one at a terminal to answer.
+int no_passphrase(char* /*buffer*/, int /*size*/, int /*writing*/, void* /*data*/)
+{
+    return 0;
+}
+
+// `failure` is the message's start ("TLS: cannot load the client private key").
+std::string read_pem(const std::string& path, const std::string& failure)
+{
+    FileRead read = read_regular_file(path, k_max_pem_bytes);
+    if (!read.ok()) {
+        throw UnreachableError(failure + ": " + read.problem);
+    }
+    return std::move(read.text);
+}
+
+std::unique_ptr<BIO, BioDeleter> memory_bio(const std::string& bytes)
+{
+    std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
+    if (!bio) {
+        throw UnreachableError("TLS: " + openssl_reason());
+    }
+    return bio;
+}
+
+// As SSL_CTX_load_verify_locations(path): every certificate (and CRL) in the file is trusted.
+void load_ca_file(SSL_CTX* context, const std::string& path)
+{
+    const std::string failure = "TLS: cannot load CA certificates from " + printable(path);
+    const std::string pem = read_pem(path, failure);
+    const auto bio = memory_bio(pem);
+    const std::unique_ptr<STACK_OF(X509_INFO), InfoStackDeleter> infos(
+        PEM_X509_INFO_read_bio(bio.get(), nullptr, no_passphrase, nullptr));
+    if (!infos) {
+        throw UnreachableError(failure + ": " + openssl_reason());
+    }
+    X509_STORE* store = SSL_CTX_get_cert_store(context);
+    int loaded = 0;
+    for (int i = 0; i < sk_X509_INFO_num(infos.get()); ++i) {
+        const X509_INFO* info = sk_X509_INFO_value(infos.get(), i);
+        if (info->x509 != nullptr) {
+            if (X509_STORE_add_cert(store, info->x509) != 1) {
+                throw UnreachableError(failure + ": " + openssl_reason());
+            }
+            ++loaded;
+        }
+        if (info->crl != nullptr) {
+            if (X509_STORE_add_crl(store, info->crl) != 1) {
+                throw UnreachableError(failure + ": " + openssl_reason());
+            }
+            ++loaded;
+        }
+    }
+    if (loaded == 0) {
+        throw UnreachableError(failure + ": no certificate in it");
+    }
+}
+
+// As SSL_CTX_use_certificate_chain_file(path): the first certificate is ours, the rest its chain.
+void load_client_certificate(SSL_CTX* context, const std::string& path)
+{
+    const std::string failure = "TLS: cannot load client certificate " + printable(path);
+    const std::string pem = read_pem(path, failure);
+    const auto bio = memory_bio(pem);
+    const std::unique_ptr<X509, X509Deleter> leaf(PEM_read_bio_X509_AUX(bio.get(), nullptr, no_passphrase, nullptr));
+    if (!leaf || SSL_CTX_use_certificate(context, leaf.get()) != 1) {
+        throw UnreachableError(failure + ": " + openssl_reason());
+    }
+    SSL_CTX_clear_chain_certs(context);
+    ERR_clear_error();
+    while (X509* issuer = PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, nullptr)) {
+        if (SSL_CTX_add0_chain_cert(context, issuer) != 1) {
+            X509_free(issuer);
+            throw UnreachableError(failure + ": " + openssl_reason());
+        }
+    }
+    // The loop ends at the end of the PEM data ("no start line"); any other error is a bad file.
+    const unsigned long last = ERR_peek_last_error();
+    if (ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE) {
+        ERR_clear_error();
+    } else if (last != 0) {
+        throw UnreachableError(failure + ": " + openssl_reason());
+    }
+}
+
+// As SSL_CTX_use_PrivateKey_file(path, PEM). The key's path is not repeated in messages: it is a
+// secret's location; its bytes are wiped once parsed.
+void load_client_key(SSL_CTX* context, const std::string& path)
+{
+    const std::string failure = "TLS: cannot load the client private key";
+    std::string pem = read_pem(path, failure);
+    std::unique_ptr<EVP_PKEY, KeyDeleter> key;
+    {
+        const auto bio = memory_bio(pem);
+        key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+    }
+    OPENSSL_cleanse(pem.data(), pem.size());
+    if (!key || SSL_CTX_use_PrivateKey(context, key.get()) != 1 || SSL_CTX_check_private_key(context) != 1) {
+        throw UnreachableError(failure + ": " + openssl_reason());
+    }
 }
 
 class TlsStream final : public Stream {
@@ -168,24 +293,15 @@ std::unique_ptr<Stream> make_tls_stream(UniqueFd fd, const Endpoint& endpoint, C
         SSL_CTX_set_verify(context.get(), SSL_VERIFY_NONE, nullptr);
     } else {
         SSL_CTX_set_verify(context.get(), SSL_VERIFY_PEER, nullptr);
-        const int loaded = files.ca_file.empty()
-                               ? SSL_CTX_set_default_verify_paths(context.get())
-                               : SSL_CTX_load_verify_locations(context.get(), files.ca_file.c_str(), nullptr);
-        if (loaded != 1) {
-            throw UnreachableError("TLS: cannot load CA certificates" +
-                                   (files.ca_file.empty() ? std::string() : " from " + files.ca_file) + ": " +
-                                   openssl_reason());
+        if (!files.ca_file.empty()) {
+            load_ca_file(context.get(), files.ca_file);
+        } else if (SSL_CTX_set_default_verify_paths(context.get()) != 1) {
+            throw UnreachableError("TLS: cannot load CA certificates: " + openssl_reason());
         }
     }
     if (!files.cert_file.empty() || !files.key_file.empty()) {
-        if (SSL_CTX_use_certificate_chain_file(context.get(), files.cert_file.c_str()) != 1) {
-            throw UnreachableError("TLS: cannot load client certificate " + files.cert_file + ": " + openssl_reason());
-        }
-        // The key's path is not repeated in messages: it is a secret's location.
-        if (SSL_CTX_use_PrivateKey_file(context.get(), files.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
-            SSL_CTX_check_private_key(context.get()) != 1) {
-            throw UnreachableError("TLS: cannot load the client private key: " + openssl_reason());
-        }
+        load_client_certificate(context.get(), files.cert_file);
+        load_client_key(context.get(), files.key_file);
     }
 
     std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(context.get()));

@@ -3,6 +3,8 @@
 #include <volumecli/error.hpp>
 
 #include "json_fields.hpp"
+#include "printable.hpp"
+#include "regular_file.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -12,41 +14,57 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <optional>
+#include <utility>
 
 namespace volumecli::discovery {
 
 namespace {
 
+// Caps on what is read: a spec is one URL or a small object, a PEM file a few certificates.
 constexpr std::size_t k_max_spec_bytes = 1024U * 1024U;
+constexpr std::size_t k_max_tls_file_bytes = 1024U * 1024U;
 
-std::string read_spec(const std::string& path)
+// "plugin spec FILE: what", with the file name (and `what`) kept whole and on one line.
+UnreachableError spec_error(const std::string& origin, const std::string& what)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw UnreachableError("cannot read plugin spec " + path + ": " + std::strerror(errno));
+    return UnreachableError("plugin spec " + printable(origin) + ": " + what);
+}
+
+// The spec's bytes; nullopt when nothing is at `path` (the next place is looked at). Anything there
+// that is not a regular file of at most k_max_spec_bytes fails at once: a FIFO or a device is never
+// opened for blocking reads.
+std::optional<std::string> read_spec(const std::string& path)
+{
+    FileRead read = read_regular_file(path, k_max_spec_bytes);
+    if (read.error == ENOENT || read.error == ENOTDIR) {
+        return std::nullopt;
     }
-    std::string text;
-    char buffer[4096];
-    while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
-        text.append(buffer, static_cast<std::size_t>(in.gcount()));
-        if (text.size() > k_max_spec_bytes) {
-            throw UnreachableError("plugin spec " + path + " is larger than 1 MiB");
-        }
+    if (!read.ok()) {
+        throw UnreachableError("cannot read plugin spec " + printable(path) + ": " + read.problem);
     }
-    if (in.bad()) {
-        throw UnreachableError("cannot read plugin spec " + path + ": " + std::strerror(errno));
+    return std::move(read.text);
+}
+
+std::string require_spec(const std::string& path)
+{
+    auto text = read_spec(path);
+    if (!text) {
+        throw UnreachableError("cannot read plugin spec " + printable(path) + ": " + std::strerror(ENOENT));
     }
-    return text;
+    return std::move(*text);
 }
 
 Endpoint endpoint_from_address(const std::string& address, const std::string& origin)
 {
+    if (printable(address) != address) {
+        // Checked here, as the address is shown: a NUL would cut the message short.
+        throw spec_error(origin, "invalid plugin address \"" + printable(address) + "\": contains a control character");
+    }
     try {
         return parse_endpoint_url(address);
     } catch (const UsageError& error) {
-        throw UnreachableError("plugin spec " + origin + ": " + error.what());
+        throw spec_error(origin, error.what());
     }
 }
 
@@ -62,37 +80,27 @@ std::string string_field(const nlohmann::json& object, const char* key, const st
         return {};
     }
     if (!value->is_string()) {
-        throw UnreachableError("plugin spec " + origin + ": " + key + " must be a string");
+        throw spec_error(origin, std::string(key) + " must be a string");
     }
     return value->get<std::string>();
 }
 
+// A certificate or key file the spec names must be a readable regular file within the cap; it is
+// loaded when connecting, by the same rule.
 void require_file(const std::string& path, const char* what, const std::string& origin, bool show_path)
 {
-    struct stat info {};
-    std::string reason;
-    if (::stat(path.c_str(), &info) != 0) {
-        reason = std::strerror(errno);
-    } else if (!S_ISREG(info.st_mode)) {
-        reason = "not a regular file";
-    } else {
+    const FileRead read = read_regular_file(path, k_max_tls_file_bytes);
+    if (read.ok()) {
         return;
     }
     // A private key's location is not repeated in messages.
-    throw UnreachableError("plugin spec " + origin + ": " + what + (show_path ? " " + path : std::string()) + ": " +
-                           reason);
+    throw spec_error(origin, what + (show_path ? " " + printable(path) : std::string()) + ": " + read.problem);
 }
 
 bool is_socket(const std::string& path)
 {
     struct stat info {};
     return ::stat(path.c_str(), &info) == 0 && S_ISSOCK(info.st_mode);
-}
-
-bool exists(const std::string& path)
-{
-    struct stat info {};
-    return ::stat(path.c_str(), &info) == 0;
 }
 
 bool ends_with(const std::string& text, const char* suffix)
@@ -150,11 +158,12 @@ std::optional<Endpoint> find_plugin(const std::string& name, const SearchPaths& 
             }
             continue;
         }
-        if (!exists(candidate)) {
+        const auto text = read_spec(candidate);
+        if (!text) {
             continue;
         }
         spdlog::debug("plugin \"{}\" found at {}", name, candidate);
-        return ends_with(candidate, ".spec") ? parse_spec_file(candidate) : parse_json_spec_file(candidate);
+        return ends_with(candidate, ".spec") ? parse_spec(*text, candidate) : parse_json_spec(*text, candidate);
     }
     return std::nullopt;
 }
@@ -185,14 +194,14 @@ Endpoint resolve_plugin(const std::string& name, const SearchPaths& paths, const
 
 Endpoint parse_spec_file(const std::string& path)
 {
-    return parse_spec(read_spec(path), path);
+    return parse_spec(require_spec(path), path);
 }
 
 Endpoint parse_spec(const std::string& text, const std::string& origin)
 {
     const auto first = text.find_first_not_of(" \t\r\n\v\f");
     if (first == std::string::npos) {
-        throw UnreachableError("plugin spec " + origin + " is empty");
+        throw UnreachableError("plugin spec " + printable(origin) + " is empty");
     }
     const std::string address = text.substr(first, text.find_last_not_of(" \t\r\n\v\f") - first + 1);
     Endpoint endpoint = endpoint_from_address(address, origin);
@@ -204,7 +213,7 @@ Endpoint parse_spec(const std::string& text, const std::string& origin)
 
 Endpoint parse_json_spec_file(const std::string& path)
 {
-    return parse_json_spec(read_spec(path), path);
+    return parse_json_spec(require_spec(path), path);
 }
 
 Endpoint parse_json_spec(const std::string& text, const std::string& origin)
@@ -212,19 +221,18 @@ Endpoint parse_json_spec(const std::string& text, const std::string& origin)
     nlohmann::json spec;
     try {
         spec = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& error) {
-        std::string what = error.what();
-        if (const auto tag_end = what.find("] "); tag_end != std::string::npos) {
-            what.erase(0, tag_end + 2);
-        }
-        throw UnreachableError("plugin spec " + origin + ": invalid JSON: " + what);
+    } catch (const nlohmann::json::parse_error& error) {
+        // nlohmann's own text ("[json.exception.parse_error.101] ...") is not for users.
+        throw spec_error(origin, "invalid JSON at byte " + std::to_string(error.byte));
+    } catch (const nlohmann::json::exception&) {
+        throw spec_error(origin, "invalid JSON");
     }
     if (!spec.is_object()) {
-        throw UnreachableError("plugin spec " + origin + ": expected a JSON object");
+        throw spec_error(origin, "expected a JSON object");
     }
     const std::string address = string_field(spec, "Addr", origin);
     if (address.empty()) {
-        throw UnreachableError("plugin spec " + origin + ": no Addr");
+        throw spec_error(origin, "no Addr");
     }
     Endpoint endpoint = endpoint_from_address(address, origin);
     const nlohmann::json* tls = field(spec, "TLSConfig");
@@ -232,7 +240,7 @@ Endpoint parse_json_spec(const std::string& text, const std::string& origin)
         return endpoint;
     }
     if (!tls->is_object()) {
-        throw UnreachableError("plugin spec " + origin + ": TLSConfig must be an object");
+        throw spec_error(origin, "TLSConfig must be an object");
     }
     TlsFiles& files = endpoint.tls_files;
     files.ca_file = string_field(*tls, "CAFile", origin);
@@ -241,12 +249,12 @@ Endpoint parse_json_spec(const std::string& text, const std::string& origin)
     if (const nlohmann::json* insecure = field(*tls, "InsecureSkipVerify");
         insecure != nullptr && !insecure->is_null()) {
         if (!insecure->is_boolean()) {
-            throw UnreachableError("plugin spec " + origin + ": InsecureSkipVerify must be true or false");
+            throw spec_error(origin, "InsecureSkipVerify must be true or false");
         }
         files.insecure_skip_verify = insecure->get<bool>();
     }
     if (files.cert_file.empty() != files.key_file.empty()) {
-        throw UnreachableError("plugin spec " + origin + ": CertFile and KeyFile go together");
+        throw spec_error(origin, "CertFile and KeyFile go together");
     }
     if (!endpoint.tls) {
         // As Docker: TLS is used for https:// addresses only.

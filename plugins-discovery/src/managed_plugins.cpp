@@ -3,6 +3,8 @@
 #include <volumecli/error.hpp>
 
 #include "json_fields.hpp"
+#include "printable.hpp"
+#include "regular_file.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -12,8 +14,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -25,6 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* k_volume_driver_type = "docker.volumedriver/";
+// dockerd's config.json holds the plugin's whole manifest and settings: a few KiB, far below this.
+constexpr std::size_t k_max_config_bytes = 4U * 1024U * 1024U;
 
 // What dvdcli needs from one <docker_root>/plugins/<id>/config.json.
 struct PluginConfig {
@@ -76,16 +78,18 @@ const nlohmann::json* object_at(const nlohmann::json& object, const char* key, c
 
 PluginConfig read_config(const std::string& file, const std::string& directory_id)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        throw UnreachableError("cannot read managed plugin config " + file + ": " + std::strerror(errno) +
-                               (errno == EACCES ? " (dockerd's state is readable by root only)" : ""));
+    const FileRead read = read_regular_file(file, k_max_config_bytes);
+    if (!read.ok()) {
+        throw UnreachableError("cannot read managed plugin config " + file + ": " + read.problem +
+                               (read.error == EACCES ? " (dockerd's state is readable by root only)" : ""));
     }
-    std::ostringstream text;
-    text << in.rdbuf();
     nlohmann::json json;
     try {
-        json = nlohmann::json::parse(text.str());
+        json = nlohmann::json::parse(read.text);
+    } catch (const nlohmann::json::parse_error& error) {
+        // nlohmann's own text ("[json.exception.parse_error.101] ...") is not for users.
+        throw UnreachableError("managed plugin config " + file + ": invalid JSON at byte " +
+                               std::to_string(error.byte));
     } catch (const nlohmann::json::exception&) {
         throw UnreachableError("managed plugin config " + file + ": invalid JSON");
     }
@@ -206,7 +210,7 @@ std::optional<ManagedPlugin> find_managed_plugin(const std::string& name, const 
     if (match == nullptr) {
         return std::nullopt;
     }
-    const std::string shown = match->name.empty() ? match->id : match->name;
+    const std::string shown = printable(match->name.empty() ? match->id : match->name);
     if (!match->enabled) {
         throw UnreachableError("managed plugin " + shown + " is disabled (docker plugin enable " + shown + ")");
     }
@@ -215,7 +219,8 @@ std::optional<ManagedPlugin> find_managed_plugin(const std::string& name, const 
                                " in Config.Interface.Types of " + match->file + ")");
     }
     if (match->socket.empty() || match->socket.find('/') != std::string::npos ||
-        match->id.find('/') != std::string::npos || match->id.find("..") != std::string::npos) {
+        printable(match->socket) != match->socket || match->id.find('/') != std::string::npos ||
+        match->id.find("..") != std::string::npos || printable(match->id) != match->id) {
         throw UnreachableError("managed plugin config " + match->file + ": invalid Id or Config.Interface.Socket");
     }
     ManagedPlugin plugin;

@@ -29,6 +29,7 @@ using volumecli::discovery::candidate_paths;
 using volumecli::discovery::find_plugin;
 using volumecli::discovery::parse_json_spec;
 using volumecli::discovery::parse_json_spec_file;
+using volumecli::discovery::parse_spec;
 using volumecli::discovery::parse_spec_file;
 using volumecli::discovery::resolve_plugin;
 using volumecli::discovery::SearchPaths;
@@ -481,6 +482,26 @@ TEST_CASE("parse_json_spec fails with UnreachableError naming its origin", "[dis
 
     CHECK_THROWS_AS(parse_json_spec(text, "/etc/docker/plugins/p.json"), UnreachableError);
     CHECK_THROWS_WITH(parse_json_spec(text, "/etc/docker/plugins/p.json"), Contains("/etc/docker/plugins/p.json"));
+}
+
+TEST_CASE("parse_json_spec says where the JSON breaks, in its own words", "[discovery]")
+{
+    // The end of an 8-byte text is reported one past its last byte, as a missing 9th byte.
+    CHECK_THROWS_MATCHES(parse_json_spec("{\"Addr\":", "x.json"), UnreachableError,
+                         Catch::Matchers::Message("plugin spec x.json: invalid JSON at byte 9"));
+    CHECK_THROWS_MATCHES(parse_json_spec(std::string("{\"Addr\"\0:1}", 11), "x.json"), UnreachableError,
+                         Catch::Matchers::Message("plugin spec x.json: invalid JSON at byte 8"));
+}
+
+TEST_CASE("parse_spec and parse_json_spec show a NUL in an address or path instead of stopping at it", "[discovery]")
+{
+    CHECK_THROWS_MATCHES(
+        parse_spec(std::string("unix:///a\0b.sock", 16), "x.spec"), UnreachableError,
+        Catch::Matchers::Message(
+            "plugin spec x.spec: invalid plugin address \"unix:///a\\x00b.sock\": contains a control character"));
+    CHECK_THROWS_MATCHES(parse_json_spec(R"({"Addr":"https://h:1","TLSConfig":{"CAFile":"/a\u0000b"}})", "x.json"),
+                         UnreachableError,
+                         Catch::Matchers::Message("plugin spec x.json: CAFile /a\\x00b: the path contains a NUL byte"));
 }
 
 TEST_CASE("parse_json_spec_file reads a file and names it in errors", "[discovery]")

@@ -7,9 +7,15 @@
 #include "certs.hpp"
 #include "flocker_config.hpp"
 #include "temp_dir.hpp"
+#include "thrown.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -293,6 +299,69 @@ TEST_CASE("flocker_config::node_uuid_from_certificate reads the CN node-<uuid>",
     CHECK_FALSE(flocker::node_uuid_from_certificate(user.cert).has_value());
     CHECK_FALSE(flocker::node_uuid_from_certificate(dir.file("absent.crt")).has_value());
     CHECK_FALSE(flocker::node_uuid_from_certificate(dir.write_file("junk.crt", "junk")).has_value());
+}
+
+TEST_CASE("flocker_config reads no settings file that is not a regular file, and none past its cap",
+          "[flocker][config][files]")
+{
+    Setup setup;
+    setup.add_certificates();
+    const auto started = std::chrono::steady_clock::now();
+    const auto make = [&](const std::string& path, const std::string& kind) {
+        if (kind == "FIFO") {
+            REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+        } else if (kind == "directory") {
+            std::filesystem::create_directory(path);
+        } else {
+            std::ofstream(path, std::ios::binary) << std::string(1024U * 1024U + 1, '#');
+        }
+    };
+    const std::string kind = GENERATE(as<std::string>{}, "FIFO", "directory", "oversized");
+    CAPTURE(kind);
+    const std::string reason = kind == "oversized" ? "larger than 1048576 bytes" : "not a regular file";
+
+    SECTION("agent.yml: exit 3 naming it")
+    {
+        const std::string agent_yml = setup.etc + "/agent.yml";
+        make(agent_yml, kind);
+        const std::string message =
+            volumecli::test::thrown<UnreachableError>([&] { flocker::resolve_settings(setup.settings(), true); });
+        CHECK_THAT(message, Contains("cannot read " + agent_yml + ": " + reason));
+    }
+    SECTION("node.crt: exit 3 naming it")
+    {
+        const std::string node_crt = setup.etc + "/node.crt";
+        make(node_crt, kind);
+        const std::string message =
+            volumecli::test::thrown<UnreachableError>([&] { flocker::node_uuid_from_certificate(node_crt); });
+        CHECK_THAT(message, Contains("cannot read " + node_crt + ": " + reason));
+    }
+    SECTION("the boot id file: no boot id")
+    {
+        const std::string boot_id = setup.dir.file("boot_id");
+        make(boot_id, kind);
+        CHECK_FALSE(flocker::read_boot_id(boot_id).has_value());
+    }
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(1));
+}
+
+TEST_CASE("flocker_config::read_boot_id reads the first line, trimmed", "[flocker][config][files]")
+{
+    TempDir dir;
+    CHECK(flocker::read_boot_id(dir.write_file("boot_id", " 6f1c2b0e-2b5a-4a3e-9d5e-0c1f2a3b4c5d \nnext\n")) ==
+          std::optional<std::string>("6f1c2b0e-2b5a-4a3e-9d5e-0c1f2a3b4c5d"));
+    CHECK_FALSE(flocker::read_boot_id(dir.write_file("empty", "\n")).has_value());
+    CHECK_FALSE(flocker::read_boot_id(dir.file("absent")).has_value());
+}
+
+TEST_CASE("flocker_config::resolve_settings shows a control service host with a NUL in full", "[flocker][config]")
+{
+    Setup setup;
+    setup.add_certificates();
+    setup.dir.write_file("etc/agent.yml", "control-service:\n  hostname: \"a\\0b\"\n");
+    const std::string message =
+        volumecli::test::thrown<UsageError>([&] { flocker::resolve_settings(setup.settings(), true); });
+    CHECK(message == "invalid control service host \"a\\x00b\"");
 }
 
 TEST_CASE("flocker_config: addresses compare in canonical form", "[flocker][config]")

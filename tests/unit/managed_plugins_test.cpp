@@ -156,9 +156,24 @@ TEST_CASE("find_managed_plugin fails at once for a plugin it cannot use", "[mana
         CHECK_THROWS_WITH(find_managed_plugin(k_id_a.substr(0, 10), root.path, run),
                           Contains(run + "/" + k_id_a + "/p.sock does not exist"));
     }
-    SECTION("invalid JSON")
+    SECTION("invalid JSON, said where and without nlohmann's own text")
     {
         root.add(k_id_a, "{");
-        CHECK_THROWS_WITH(find_managed_plugin("rexray/ebs", root.path, run), Contains("config.json: invalid JSON"));
+        CHECK_THROWS_WITH(find_managed_plugin("rexray/ebs", root.path, run),
+                          Catch::Matchers::EndsWith("config.json: invalid JSON at byte 2"));
+    }
+    SECTION("a Socket with a NUL, which would name another path")
+    {
+        root.add(k_id_a, R"({"Id":")" + k_id_a +
+                             R"(","Name":"rexray/ebs:latest","Enabled":true,"Config":{"Interface":{"Types":)"
+                             R"(["docker.volumedriver/1.0"],"Socket":"p.sock\u0000x"}}})");
+        CHECK_THROWS_WITH(find_managed_plugin("rexray/ebs", root.path, run),
+                          Contains("invalid Id or Config.Interface.Socket"));
+    }
+    SECTION("a name with a NUL is shown whole")
+    {
+        root.add(k_id_a, volume_plugin_config(k_id_a, "rexray/ebs:latest\\u0000more", false));
+        CHECK_THROWS_WITH(find_managed_plugin(k_id_a, root.path, run),
+                          Contains("managed plugin rexray/ebs:latest\\x00more is disabled"));
     }
 }
