@@ -66,9 +66,14 @@ public:
     }
     bool parse_error(std::size_t position, const std::string& /*token*/, const nlohmann::json::exception& error)
     {
+        // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." and
+        // "[json.exception.out_of_range.406] number overflow ..." -> the reason alone.
         std::string what = error.what();
-        // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." -> the reason.
-        if (const auto reason = what.find(": "); reason != std::string::npos) {
+        if (const auto tag_end = what.find("] ");
+            !what.empty() && what.front() == '[' && tag_end != std::string::npos) {
+            what.erase(0, tag_end + 2);
+        }
+        if (const auto reason = what.find(": "); what.rfind("parse error", 0) == 0 && reason != std::string::npos) {
             what.erase(0, reason + 2);
         }
         m_error = "invalid JSON in reply at byte " + std::to_string(position) + ": " + what;

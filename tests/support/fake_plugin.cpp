@@ -79,7 +79,7 @@ struct Outcome {
     bool drop = false;
     Reply reply;
     std::optional<FakePlugin::Fault> fault;
-    std::optional<std::string> raw;  // reply_raw: these bytes instead of a reply
+    std::optional<std::string> raw{};  // reply_raw: these bytes instead of a reply
 };
 
 using ServeFunction = std::function<Outcome(const RecordedRequest&)>;

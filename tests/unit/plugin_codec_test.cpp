@@ -361,7 +361,7 @@ TEST_CASE("codec decoders give one clean line for invalid JSON, without nlohmann
         return std::string("no error");
     };
     CHECK(message("{\"Mountpoint\":\"/a\",}") ==
-          "invalid JSON in reply at byte 19: syntax error while parsing object key - unexpected '}'; expected string "
+          "invalid JSON in reply at byte 20: syntax error while parsing object key - unexpected '}'; expected string "
           "literal");
     CHECK(message("{\"Mountpoint\":1e999}") == "invalid JSON in reply at byte 19: number overflow parsing '1e999'");
     CHECK(message("{\"Mountpoint\":\"\xff\"}") ==
