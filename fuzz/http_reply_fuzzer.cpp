@@ -144,8 +144,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // first reply are read as the start of the second, or the client notices the close.
     try {
         const auto transport = make_http_transport(endpoint);
-        check_response(transport->post("/VolumeDriver.Get", "{\"Name\":\"vol1\"}\n", Clock::now() + k_call_timeout));
-        check_response(transport->post("/VolumeDriver.List", "{}\n", Clock::now() + k_call_timeout));
+        check_response(transport->post("/VolumeDriver.Get", "{\"Name\":\"vol1\"}\n", Clock::now() + k_call_timeout,
+                                       k_max_small_reply_bytes));
+        check_response(transport->post("/VolumeDriver.List", "{}\n", Clock::now() + k_call_timeout, k_max_reply_bytes));
     } catch (const Error&) {
         // the expected rejection of a malformed reply
     }

@@ -19,11 +19,16 @@ constexpr const char* k_leases = "/v1/configuration/leases";
                       describe_error_body(response.body));
 }
 
+// Decodes a 2xx body within the call's deadline (the transport's), as the reply had to arrive.
 template <typename Decoder>
 auto decode(const std::string& operation, const HttpResponse& response, Decoder&& decoder)
 {
     try {
-        return decoder(response.body);
+        auto decoded = decoder(response.body);
+        if (Clock::now() > response.deadline) {
+            throw TimeoutError(operation + ": timed out decoding the reply");
+        }
+        return decoded;
     } catch (const ProtocolError& error) {
         throw ProtocolError(operation + ": " + error.what());
     }

@@ -1,5 +1,7 @@
 #include "flocker_codec.hpp"
 
+#include "json_reply.hpp"
+
 #include <volumecli/error.hpp>
 
 #include <nlohmann/json.hpp>
@@ -14,7 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int k_max_depth = 64;
 constexpr std::size_t k_excerpt_length = 200;
 
 std::string lower(std::string text)
@@ -26,19 +27,7 @@ std::string lower(std::string text)
 
 std::optional<json> try_parse(const std::string& body)
 {
-    bool too_deep = false;
-    json::parser_callback_t limit_depth = [&too_deep](int depth, json::parse_event_t /*event*/, json& /*parsed*/) {
-        if (depth > k_max_depth) {
-            too_deep = true;
-            return false;
-        }
-        return true;
-    };
-    json value = json::parse(body, limit_depth, /*allow_exceptions=*/false);
-    if (too_deep || value.is_discarded()) {
-        return std::nullopt;
-    }
-    return value;
+    return json_reply::try_parse(body).value;
 }
 
 json parse(const std::string& body)
@@ -46,12 +35,7 @@ json parse(const std::string& body)
     if (body.empty()) {
         throw ProtocolError("empty reply body where JSON was expected");
     }
-    auto value = try_parse(body);
-    if (!value) {
-        throw ProtocolError("reply is not valid JSON (or nested deeper than " + std::to_string(k_max_depth) +
-                            " levels)");
-    }
-    return std::move(*value);
+    return json_reply::parse(body);
 }
 
 const json& expect_array(const json& value, const char* what)

@@ -127,6 +127,7 @@ using detail::Stream;
 using detail::UniqueFd;
 
 constexpr std::size_t k_max_header_bytes = 64U * 1024U;
+constexpr int k_max_interim_replies = 5;
 
 std::string lower(std::string text)
 {
@@ -234,11 +235,43 @@ struct ParsedHead {
     HttpHeaders headers;
 };
 
+// The end of the line that starts at `from` (before its CR LF, or its bare LF as Go's textproto
+// also accepts) and, in `next`, where the following line starts; npos when no LF has arrived yet.
+std::size_t line_end(const std::string& text, std::size_t from, std::size_t& next)
+{
+    const std::size_t lf = text.find('\n', from);
+    if (lf == std::string::npos) {
+        return std::string::npos;
+    }
+    next = lf + 1;
+    return lf > from && text[lf - 1] == '\r' ? lf - 1 : lf;
+}
+
+// Where the body starts: just after the empty line that ends the head; npos until it has arrived.
+std::size_t body_start(const std::string& text)
+{
+    std::size_t from = 0;
+    std::size_t next = 0;
+    for (std::size_t end = 0; (end = line_end(text, from, next)) != std::string::npos; from = next) {
+        if (end == from && from > 0) {
+            return next;
+        }
+    }
+    return std::string::npos;
+}
+
+// True for a final status that carries no body whatever its headers say (RFC 9112 6.3):
+// 101 Switching Protocols, 204 No Content, 304 Not Modified.
+bool has_no_body(int status)
+{
+    return status == 101 || status == 204 || status == 304;
+}
+
 ParsedHead parse_head(const std::string& head)
 {
     ParsedHead parsed;
-    const auto line_end = head.find("\r\n");
-    const std::string status_line = head.substr(0, line_end);
+    std::size_t start = 0;
+    const std::string status_line = head.substr(0, line_end(head, 0, start));
     // "HTTP/1.1 200 OK"
     if (status_line.size() < 12 || status_line.compare(0, 7, "HTTP/1.") != 0 || status_line[8] != ' ' ||
         std::isdigit(static_cast<unsigned char>(status_line[9])) == 0 ||
@@ -248,14 +281,9 @@ ParsedHead parse_head(const std::string& head)
     }
     parsed.status = std::stoi(status_line.substr(9, 3));
     parsed.keep_alive = status_line[7] == '1';
-    std::size_t start = line_end + 2;
-    while (start < head.size()) {
-        auto end = head.find("\r\n", start);
-        if (end == std::string::npos) {
-            end = head.size();
-        }
+    std::size_t next = 0;
+    for (std::size_t end = 0; (end = line_end(head, start, next)) != std::string::npos; start = next) {
         const std::string line = head.substr(start, end - start);
-        start = end + 2;
         const auto colon = line.find(':');
         if (colon == std::string::npos) {
             continue;
@@ -280,7 +308,14 @@ ParsedHead parse_head(const std::string& head)
             }
         }
     }
-    if (!parsed.chunked && !parsed.has_length) {
+    if (has_no_body(parsed.status)) {
+        parsed.chunked = false;
+        parsed.has_length = true;
+        parsed.content_length = 0;
+        if (parsed.status == 101) {
+            parsed.keep_alive = false;  // the connection no longer speaks HTTP
+        }
+    } else if (!parsed.chunked && !parsed.has_length) {
         parsed.keep_alive = false;  // the body ends when the connection does
     }
     return parsed;
@@ -306,8 +341,11 @@ public:
     {
     }
 
-    HttpResponse send(const std::string& request, Clock::time_point deadline)
+    // Sends `request` and reads the reply, whose body may hold at most `max_body_bytes` (itself
+    // at most k_max_reply_bytes).
+    HttpResponse send(const std::string& request, Clock::time_point deadline, std::size_t max_body_bytes)
     {
+        m_max_body_bytes = std::min(max_body_bytes, k_max_reply_bytes);
         // A request that was written is never sent again from here: the plugin may have acted
         // on it. A kept-alive connection the server has closed meanwhile is replaced before
         // writing instead, as Go's transport does.
@@ -375,28 +413,40 @@ private:
 
     [[noreturn]] static void truncated() { throw ProtocolError("reply truncated: the connection closed mid-reply"); }
 
-    static void check_size(std::size_t size)
+    void check_size(std::size_t size) const
     {
-        if (size > k_max_reply_bytes) {
-            throw ProtocolError("reply body over the " + std::to_string(k_max_reply_bytes / (1024 * 1024)) +
-                                " MiB limit");
+        if (size > m_max_body_bytes) {
+            const std::size_t kib = m_max_body_bytes / 1024;
+            throw ProtocolError("reply body over the " +
+                                (kib % 1024 == 0 ? std::to_string(kib / 1024) + " MiB" : std::to_string(kib) + " KiB") +
+                                " limit");
         }
+    }
+
+    // The next line of m_buffer from `offset` (CR LF or bare LF ended), reading more as needed;
+    // `offset` moves past it.
+    std::string next_line(std::size_t& offset, Clock::time_point deadline)
+    {
+        std::size_t next = 0;
+        std::size_t end = std::string::npos;
+        while ((end = line_end(m_buffer, offset, next)) == std::string::npos) {
+            if (m_buffer.size() - offset > 1024) {
+                throw ProtocolError("malformed chunk header");
+            }
+            if (!fill(m_buffer.size() + 1, deadline)) {
+                truncated();
+            }
+        }
+        std::string line = m_buffer.substr(offset, end - offset);
+        offset = next;
+        return line;
     }
 
     std::string read_chunked(std::size_t offset, Clock::time_point deadline)
     {
         std::string body;
         for (;;) {
-            std::size_t line_end = std::string::npos;
-            while ((line_end = m_buffer.find("\r\n", offset)) == std::string::npos) {
-                if (m_buffer.size() - offset > 1024) {
-                    throw ProtocolError("malformed chunk header");
-                }
-                if (!fill(m_buffer.size() + 1, deadline)) {
-                    truncated();
-                }
-            }
-            const std::string size_text = m_buffer.substr(offset, line_end - offset);
+            const std::string size_text = next_line(offset, deadline);
             std::size_t size = 0;
             std::size_t digits = 0;
             for (const char c : size_text) {
@@ -415,35 +465,26 @@ private:
             if (digits == 0) {
                 throw ProtocolError("malformed chunk header");
             }
-            offset = line_end + 2;
             if (size == 0) {
                 // Skip trailers up to the final empty line.
-                while (m_buffer.find("\r\n", offset) == std::string::npos) {
-                    if (!fill(m_buffer.size() + 1, deadline)) {
-                        truncated();
-                    }
+                while (!next_line(offset, deadline).empty()) {
                 }
-                std::size_t end = m_buffer.find("\r\n", offset);
-                while (end != offset) {
-                    offset = end + 2;
-                    while ((end = m_buffer.find("\r\n", offset)) == std::string::npos) {
-                        if (!fill(m_buffer.size() + 1, deadline)) {
-                            truncated();
-                        }
-                    }
-                }
-                m_buffer.erase(0, offset + 2);
+                m_buffer.erase(0, offset);
                 return body;
             }
             check_size(body.size() + size);
-            if (!fill(offset + size + 2, deadline)) {
+            if (!fill(offset + size + 1, deadline)) {
                 truncated();
             }
             grow(body, body.size() + size);
             body.append(m_buffer, offset, size);
+            offset += size;
+            if (!next_line(offset, deadline).empty()) {
+                throw ProtocolError("malformed chunk: data longer than its size");
+            }
             // Drop what was consumed, so the buffer holds one chunk rather than a second copy of
             // the body (and its chunk headers).
-            m_buffer.erase(0, offset + size + 2);
+            m_buffer.erase(0, offset);
             offset = 0;
         }
     }
@@ -473,9 +514,9 @@ private:
     {
         m_stream->write_all(request.data(), request.size(), deadline);
         m_buffer.clear();
-        for (;;) {
-            std::size_t head_end = std::string::npos;
-            while ((head_end = m_buffer.find("\r\n\r\n")) == std::string::npos) {
+        for (int interim = 0;; ++interim) {
+            std::size_t offset = std::string::npos;
+            while ((offset = body_start(m_buffer)) == std::string::npos) {
                 if (m_buffer.size() > k_max_header_bytes) {
                     throw ProtocolError("reply headers over 64 KiB");
                 }
@@ -486,15 +527,21 @@ private:
                     truncated();
                 }
             }
-            const ParsedHead head = parse_head(m_buffer.substr(0, head_end));
-            std::size_t offset = head_end + 4;
-            if (head.status >= 100 && head.status < 200) {
-                m_buffer.erase(0, offset);  // interim reply (100 Continue): the real one follows
+            const ParsedHead head = parse_head(m_buffer.substr(0, offset));
+            if (head.status >= 100 && head.status < 200 && head.status != 101) {
+                // An interim reply (100 Continue, 103 Early Hints): the real one follows. Go's
+                // client gives up after 5 of them.
+                if (interim == k_max_interim_replies) {
+                    throw ProtocolError("more than " + std::to_string(k_max_interim_replies) +
+                                        " interim (1xx) replies");
+                }
+                m_buffer.erase(0, offset);
                 continue;
             }
             HttpResponse response;
             response.status = head.status;
             response.headers = head.headers;
+            response.deadline = deadline;
             if (head.chunked) {
                 response.body = read_chunked(offset, deadline);
             } else if (head.has_length) {
@@ -503,12 +550,12 @@ private:
                 if (!fill(offset + head.content_length, deadline)) {
                     truncated();
                 }
-                response.body = m_buffer.substr(offset, head.content_length);
+                response.body = take_body(offset, head.content_length);
             } else {
                 while (fill(m_buffer.size() + 1, deadline)) {
                     check_size(m_buffer.size() - offset);
                 }
-                response.body = m_buffer.substr(offset);
+                response.body = take_body(offset, m_buffer.size() - offset);
             }
             if (!head.keep_alive) {
                 m_stream.reset();
@@ -517,12 +564,24 @@ private:
         }
     }
 
+    // The body at `offset` in m_buffer, moved rather than copied: a second copy of a 32 MiB reply
+    // would be resident while it is decoded. Bytes after it are not a reply to anything.
+    std::string take_body(std::size_t offset, std::size_t size)
+    {
+        m_buffer.erase(0, offset);
+        m_buffer.resize(size);
+        std::string body = std::move(m_buffer);
+        m_buffer = std::string();
+        return body;
+    }
+
     Endpoint m_endpoint;
     detail::TlsOptions m_tls_options;
     bool m_fresh_tls_failures_final = false;
     std::unique_ptr<Stream> m_stream;
     std::string m_buffer;
     bool m_received_any = false;
+    std::size_t m_max_body_bytes = k_max_reply_bytes;
 };
 
 // The Docker plugin protocol's requests: POST with exactly the headers Docker's client sends.
@@ -533,14 +592,15 @@ public:
     {
     }
 
-    HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline) override
+    HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline,
+                      std::size_t max_reply_bytes) override
     {
         std::string request =
             "POST " + path + " HTTP/1.1\r\nHost: " + m_host_header + "\r\nUser-Agent: dvdcli/" + version() +
             "\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: " + std::to_string(body.size()) +
             "\r\n\r\n";
         request += body;
-        return m_connection.send(request, deadline);
+        return m_connection.send(request, deadline, max_reply_bytes);
     }
 
 private:
@@ -583,7 +643,7 @@ public:
         }
         text += "\r\n";
         text += request.body;
-        return m_connection.send(text, deadline);
+        return m_connection.send(text, deadline, k_max_reply_bytes);
     }
 
 private:
@@ -598,6 +658,11 @@ private:
 };
 
 }  // namespace
+
+HttpResponse Transport::post(const std::string& path, const std::string& body, Clock::time_point deadline)
+{
+    return post(path, body, deadline, k_max_reply_bytes);
+}
 
 std::optional<std::string> HttpResponse::header(const std::string& name) const
 {

@@ -1,6 +1,7 @@
 #include "plugin_codec.hpp"
 
 #include "json_fields.hpp"
+#include "json_reply.hpp"
 
 #include <volumecli/error.hpp>
 
@@ -20,71 +21,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int k_max_depth = 64;
-
-// The most containers open at once in `body`, stopping early once over `limit`. Strings are
-// skipped as nlohmann's lexer reads them, so on the prefix the parser accepts the count is exact.
-int nesting_depth(const std::string& body, int limit)
-{
-    int open = 0;
-    int deepest = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < body.size() && deepest <= limit; ++i) {
-        const char c = body[i];
-        if (in_string) {
-            if (c == '\\') {
-                ++i;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            deepest = std::max(deepest, ++open);
-        } else if (c == '}' || c == ']') {
-            --open;
-        }
-    }
-    return deepest;
-}
+using json_reply::k_max_depth;
 
 json parse_object(const std::string& body)
 {
-    // nlohmann's callback parser, which enforces the depth limit, costs about ten times the plain
-    // one (150 ms instead of 15 for a 10,000-volume List). Where the limit cannot be reached
-    // (events never report more containers than are open) the plain parser gives the same result
-    // and the same errors; only a reply that nests that deep takes the checked path.
-    if (nesting_depth(body, k_max_depth) <= k_max_depth) {
-        try {
-            json value = json::parse(body);
-            if (value.is_object()) {
-                return value;
-            }
-        } catch (const json::exception&) {
-            // Reported below, by the checked parse, with the same message.
-        }
-    }
-    json::parser_callback_t limit_depth = [](int depth, json::parse_event_t /*event*/, json& /*parsed*/) {
-        if (depth > k_max_depth) {
-            throw ProtocolError("reply nested deeper than " + std::to_string(k_max_depth) + " levels");
-        }
-        return true;
-    };
-    json value;
-    try {
-        value = json::parse(body, limit_depth);
-    } catch (const json::exception& error) {
-        std::string what = error.what();
-        // Drop nlohmann's "[json.exception.parse_error.101] " tag: the user wants the reason.
-        if (const auto tag_end = what.find("] ");
-            !what.empty() && what.front() == '[' && tag_end != std::string::npos) {
-            what.erase(0, tag_end + 2);
-        }
-        if (body.empty()) {
-            what = "empty body";
-        }
-        throw ProtocolError("invalid JSON in reply: " + what);
-    }
+    json value = json_reply::parse(body);
     if (!value.is_object()) {
         throw ProtocolError(std::string("reply is a JSON ") + value.type_name() + ", not an object");
     }
@@ -159,6 +100,9 @@ public:
 
     bool null()
     {
+        if (!count_value()) {
+            return false;
+        }
         if (m_skip_depth > 0) {
             return true;
         }
@@ -169,17 +113,17 @@ public:
         return in_field();
     }
 
-    bool boolean(bool value) { return in_status() ? add_to_status(json(value)) : ignorable(); }
-    bool number_integer(number_integer_t value) { return in_status() ? add_to_status(json(value)) : ignorable(); }
-    bool number_unsigned(number_unsigned_t value) { return in_status() ? add_to_status(json(value)) : ignorable(); }
-    bool number_float(number_float_t value, const string_t& /*text*/)
-    {
-        return in_status() ? add_to_status(json(value)) : ignorable();
-    }
+    bool boolean(bool value) { return scalar(json(value)); }
+    bool number_integer(number_integer_t value) { return scalar(json(value)); }
+    bool number_unsigned(number_unsigned_t value) { return scalar(json(value)); }
+    bool number_float(number_float_t value, const string_t& /*text*/) { return scalar(json(value)); }
     bool binary(binary_t& /*value*/) { return false; }  // never produced by JSON text
 
     bool string(string_t& value)
     {
+        if (!count_value()) {
+            return false;
+        }
         if (m_skip_depth > 0) {
             return true;
         }
@@ -352,8 +296,18 @@ private:
     // A number or a boolean may only be the value of a key that is not read.
     bool ignorable() const { return m_skip_depth > 0 || (in_field() && m_slot == Slot::ignored); }
 
-    // Too deep a reply is left to the reference decoder, which has the error for it.
-    bool open_container() { return ++m_depth <= k_max_depth; }
+    // Too deep or too large a reply is left to the reference decoder, which has the error for it.
+    bool open_container() { return count_value() && ++m_depth <= k_max_depth; }
+    bool count_value() { return ++m_values <= json_reply::k_max_values; }
+
+    // A number or a boolean: kept in Status, else only where it is not read.
+    bool scalar(json&& value)
+    {
+        if (!count_value()) {
+            return false;
+        }
+        return in_status() ? add_to_status(std::move(value)) : ignorable();
+    }
 
     // What opening a container means wherever it stands: the depth limit, inside a skipped value,
     // inside Status. nullopt when its place in the reply decides.
@@ -415,6 +369,7 @@ private:
     Slot m_slot = Slot::ignored;
     int m_depth = 0;       // containers open
     int m_skip_depth = 0;  // containers open inside a value that is not read
+    std::size_t m_values = 0;
     unsigned m_reply_fields = 0;
     unsigned m_volume_fields = 0;
     json m_status;
@@ -559,11 +514,8 @@ GetReply decode_get(const std::string& body)
 
 std::optional<ListReply> decode_list_fast(const std::string& body)
 {
-    // ListReader counts the open containers itself instead of a nesting_depth pre-scan, which
-    // would add an eighth to the cost. The outcome is the same: a reply it reads through never has
-    // more than 64 open, so nesting_depth, exact on what the parser accepts, finds no more and
-    // parse_object would take the plain parser's value. (Brackets after a NUL, where nlohmann's
-    // input ends, do send parse_object to the checked parser, which then gives that same value.)
+    // ListReader applies json_reply's limits (depth, values) to the same pointer range, so a reply
+    // it reads through is one json_reply::parse accepts; one it stops on gets its error there.
     // nlohmann reads a pointer range faster than the std::string itself (7% fewer instructions).
     ListReader reader;
     if (!json::sax_parse(body.data(), body.data() + body.size(), &reader)) {
@@ -617,14 +569,14 @@ std::string failure_message(const std::string& method, const std::string& body)
 {
     std::string detail;
     try {
-        const json reply = json::parse(body);
-        if (reply.is_object()) {
-            detail = string_field(reply, "Err");
+        const auto reply = json_reply::try_parse(body).value;
+        if (reply && reply->is_object()) {
+            detail = string_field(*reply, "Err");
             if (detail.empty()) {
-                detail = string_field(reply, "Error");
+                detail = string_field(*reply, "Error");
             }
         }
-    } catch (const std::exception&) {
+    } catch (const ProtocolError&) {
         detail.clear();  // not JSON, or Err of the wrong type: fall back to the raw body
     }
     if (detail.empty()) {

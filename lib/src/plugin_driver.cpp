@@ -22,21 +22,43 @@ constexpr milliseconds k_long_timeout{120000};
 
 // Docker's two error shapes for a finished call: non-200 is "<Method>: <Err|body>", and a 200
 // carrying Err is Err verbatim.
+// Docker's "<Method>: <Err|body>" for a non-200 reply; one without a body (a 204, say) gives its
+// status rather than nothing after the colon.
+std::string failure_text(const std::string& method, const HttpResponse& response)
+{
+    if (response.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+        return method + ": HTTP " + std::to_string(response.status) + " with no body";
+    }
+    return codec::failure_message(method, response.body);
+}
+
 void throw_if_failed(const std::string& method, const HttpResponse& response)
 {
     if (response.status != 200) {
-        throw DriverError(codec::failure_message(method, response.body));
+        throw DriverError(failure_text(method, response));
     }
 }
 
+// Decodes a 200 body within the call's deadline: a reply that takes longer to decode than was
+// left is a timeout like one that takes too long to arrive.
 template <typename Decode>
-auto decode(const std::string& method, const std::string& body, Decode&& decoder)
+auto decode(const std::string& method, const HttpResponse& response, Decode&& decoder)
 {
     try {
-        return decoder(body);
+        auto reply = decoder(response.body);
+        if (Clock::now() > response.deadline) {
+            throw TimeoutError(method + ": timed out decoding the reply");
+        }
+        return reply;
     } catch (const ProtocolError& error) {
         throw ProtocolError(method + ": " + error.what());
     }
+}
+
+// Only List may answer with many values; every other reply is a few fields.
+std::size_t max_reply_bytes(const std::string& method)
+{
+    return method == "VolumeDriver.List" ? k_max_reply_bytes : k_max_small_reply_bytes;
 }
 
 }  // namespace
@@ -53,7 +75,7 @@ HttpResponse PluginDriver::call(const std::string& method, const std::string& bo
     HttpResponse response;
     const auto attempt = [&] {
         try {
-            response = m_transport->post("/" + method, body, Clock::now() + timeout);
+            response = m_transport->post("/" + method, body, Clock::now() + timeout, max_reply_bytes(method));
         } catch (const TimeoutError& error) {
             throw TimeoutError(method + ": timed out after " + seconds_text(timeout) + " " + error.what());
         } catch (const Error& error) {
@@ -72,10 +94,12 @@ void PluginDriver::activate()
     static const std::string k_method = "Plugin.Activate";
     const HttpResponse response = call(k_method, std::string(), CallLength::normal);
     if (response.status != 200) {
+        const bool bodyless = response.body.find_first_not_of(" \t\r\n") == std::string::npos;
         throw ProtocolError(
-            codec::failure_message(k_method + ": HTTP " + std::to_string(response.status), response.body));
+            bodyless ? failure_text(k_method, response)
+                     : codec::failure_message(k_method + ": HTTP " + std::to_string(response.status), response.body));
     }
-    const auto implements = decode(k_method, response.body, codec::decode_implements);
+    const auto implements = decode(k_method, response, codec::decode_implements);
     if (std::find(implements.begin(), implements.end(), "VolumeDriver") == implements.end()) {
         std::string listed;
         for (const auto& item : implements) {
@@ -100,7 +124,7 @@ void PluginDriver::create(const std::string& volume, const VolumeOptions& option
     static const std::string k_method = "VolumeDriver.Create";
     const auto response = call_activated(k_method, codec::create_request(volume, options), CallLength::long_running);
     throw_if_failed(k_method, response);
-    if (auto err = decode(k_method, response.body, codec::decode_err); !err.empty()) {
+    if (auto err = decode(k_method, response, codec::decode_err); !err.empty()) {
         throw DriverError(err);
     }
 }
@@ -110,7 +134,7 @@ void PluginDriver::remove(const std::string& volume)
     static const std::string k_method = "VolumeDriver.Remove";
     const auto response = call_activated(k_method, codec::name_request(volume), CallLength::normal);
     throw_if_failed(k_method, response);
-    if (auto err = decode(k_method, response.body, codec::decode_err); !err.empty()) {
+    if (auto err = decode(k_method, response, codec::decode_err); !err.empty()) {
         throw DriverError(err);
     }
 }
@@ -120,7 +144,7 @@ std::string PluginDriver::mount(const std::string& volume, const std::string& mo
     static const std::string k_method = "VolumeDriver.Mount";
     const auto response = call_activated(k_method, codec::mount_request(volume, mount_id), CallLength::long_running);
     throw_if_failed(k_method, response);
-    auto reply = decode(k_method, response.body, codec::decode_mountpoint);
+    auto reply = decode(k_method, response, codec::decode_mountpoint);
     if (!reply.err.empty()) {
         throw DriverError(reply.err);
     }
@@ -132,7 +156,7 @@ void PluginDriver::unmount(const std::string& volume, const std::string& mount_i
     static const std::string k_method = "VolumeDriver.Unmount";
     const auto response = call_activated(k_method, codec::mount_request(volume, mount_id), CallLength::normal);
     throw_if_failed(k_method, response);
-    if (auto err = decode(k_method, response.body, codec::decode_err); !err.empty()) {
+    if (auto err = decode(k_method, response, codec::decode_err); !err.empty()) {
         throw DriverError(err);
     }
 }
@@ -142,7 +166,7 @@ std::string PluginDriver::path(const std::string& volume)
     static const std::string k_method = "VolumeDriver.Path";
     const auto response = call_activated(k_method, codec::name_request(volume), CallLength::normal);
     throw_if_failed(k_method, response);
-    auto reply = decode(k_method, response.body, codec::decode_mountpoint);
+    auto reply = decode(k_method, response, codec::decode_mountpoint);
     if (!reply.err.empty()) {
         throw DriverError(reply.err);
     }
@@ -156,15 +180,15 @@ LookupResult PluginDriver::get(const std::string& volume)
     LookupResult result;
     if (response.status == 404) {
         result.kind = LookupResult::Kind::unsupported;
-        result.message = codec::failure_message(k_method, response.body);
+        result.message = failure_text(k_method, response);
         return result;
     }
     if (response.status != 200) {
         result.kind = LookupResult::Kind::not_found;
-        result.message = codec::failure_message(k_method, response.body);
+        result.message = failure_text(k_method, response);
         return result;
     }
-    auto reply = decode(k_method, response.body, codec::decode_get);
+    auto reply = decode(k_method, response, codec::decode_get);
     if (!reply.err.empty()) {
         result.kind = LookupResult::Kind::not_found;
         result.message = reply.err;
@@ -183,7 +207,7 @@ std::vector<Volume> PluginDriver::list()
     static const std::string k_method = "VolumeDriver.List";
     const auto response = call_activated(k_method, codec::empty_request(), CallLength::normal);
     throw_if_failed(k_method, response);
-    auto reply = decode(k_method, response.body, codec::decode_list);
+    auto reply = decode(k_method, response, codec::decode_list);
     if (!reply.err.empty()) {
         throw DriverError(reply.err);
     }
@@ -201,7 +225,7 @@ Capabilities PluginDriver::capabilities()
         return capabilities;
     }
     throw_if_failed(k_method, response);
-    auto reply = decode(k_method, response.body, codec::decode_capabilities);
+    auto reply = decode(k_method, response, codec::decode_capabilities);
     if (!reply.err.empty()) {
         throw DriverError(reply.err);
     }

@@ -87,8 +87,9 @@ TEST_CASE("flocker faults: each misbehaviour of the control service is one line 
         Row{"never answers", 4, "no reply within 1s", true}, Row{"stall after headers", 4, "no reply within 1s", true},
         // The first request of a new TLS connection: the cut-off reply never reaches the client,
         // which sees the service hang up and does not retry.
-        Row{"close mid-body", 3, "unexpected eof", false}, Row{"non-JSON 200", 5, "reply is not valid JSON", false},
-        Row{"HTML 200", 5, "reply is not valid JSON", false}, Row{"empty 200", 5, "empty reply body", false},
+        Row{"close mid-body", 3, "unexpected eof", false},
+        Row{"non-JSON 200", 5, "invalid JSON in reply at byte 1: ", false},
+        Row{"HTML 200", 5, "invalid JSON in reply at byte 1: ", false}, Row{"empty 200", 5, "empty reply body", false},
         Row{"deeply nested JSON", 5, "nested deeper than", false},
         Row{"100 MB body", 5, "reply body over the 32 MiB limit", false},
         Row{"100 MB chunked body", 5, "reply body over the 32 MiB limit", false}, Row{"500", 1, "HTTP 500: ", false});
@@ -147,4 +148,49 @@ TEST_CASE("flocker faults: each misbehaviour of the control service is one line 
     // Nothing is changed on the strength of a broken listing.
     CHECK(cluster.service.datasets().empty());
     CHECK(cluster.service.leases().empty());
+}
+
+// `count` empty objects as a JSON array: 3 bytes of reply per value.
+std::string empty_objects(std::size_t count)
+{
+    std::string body = "[";
+    body.reserve(count * 3 + 2);
+    for (std::size_t i = 0; i < count; ++i) {
+        body += i == 0 ? "{}" : ",{}";
+    }
+    return body + "]";
+}
+
+// Decoding the dataset list is linear and bounded: 1 MiB of `[{},{},...]` took 21.6 s of CPU and
+// 2 MiB over 60 s (the parser callback's end_object rescanned the array), and 31 MiB would have
+// needed a gigabyte. Each is refused at once.
+TEST_CASE("flocker faults: dataset lists of many values are refused at once within the memory bound",
+          "[flockercli][faults][memory]")
+{
+    constexpr long k_max_decode_rss_kib = 256L * 1024;
+    struct Row {
+        std::size_t values;
+        std::string needle;
+    };
+    const Row row = GENERATE(Row{(std::size_t{1} << 20U) / 3, "dataset configuration without a string \"dataset_id\""},
+                             Row{(std::size_t{2} << 20U) / 3, "dataset configuration without a string \"dataset_id\""},
+                             Row{(std::size_t{31} << 20U) / 3, "reply holds more than 1048576 JSON values"});
+    INFO(row.values << " empty objects");
+
+    Service cluster;
+    cluster.service.reply("GET", k_datasets, 200, empty_objects(row.values));
+    const auto result = cluster.run({"list", "--timeout=10"});
+
+    INFO("run: " << result.describe());
+    REQUIRE(result.exit_code == 5);
+    CHECK(result.out.empty());
+    CHECK(is_one_line(result.err));
+    CHECK_THAT(result.err, Catch::Matchers::Contains(std::string("GET ") + k_datasets + ": " + row.needle));
+    CHECK(result.wall_time < milliseconds(5000));
+    INFO("peak RSS " << result.peak_rss_kib << " KiB");
+    if (volumecli::test::k_peak_rss_is_meaningful) {
+        CHECK(result.peak_rss_kib < k_max_decode_rss_kib);
+    } else {
+        WARN("peak RSS not checked: this build runs under AddressSanitizer");
+    }
 }

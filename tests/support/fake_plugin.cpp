@@ -79,6 +79,7 @@ struct Outcome {
     bool drop = false;
     Reply reply;
     std::optional<FakePlugin::Fault> fault;
+    std::optional<std::string> raw{};  // reply_raw: these bytes instead of a reply
 };
 
 using ServeFunction = std::function<Outcome(const RecordedRequest&)>;
@@ -427,6 +428,12 @@ private:
             if (outcome.drop) {
                 break;
             }
+            if (outcome.raw) {
+                if (!detail::send_all(fd, *outcome.raw)) {
+                    break;
+                }
+                continue;  // the connection stays open, as a kept-alive one would
+            }
             if (outcome.fault == Fault::chunked_reply) {
                 if (!detail::send_all(fd, chunked(outcome.reply))) {
                     break;
@@ -515,6 +522,7 @@ struct FakePlugin::Impl {
         std::optional<Fault> fault;
         int fault_remaining = 0;  // -1: every request
         std::function<Reply(const RecordedRequest&)> handler;
+        std::optional<std::string> raw;
     };
     struct VolumeState {
         std::set<std::string> holders;
@@ -589,6 +597,11 @@ struct FakePlugin::Impl {
             if (stopping) {
                 return Outcome{false, Reply{503, "fake plugin stopping\n"}, std::nullopt};
             }
+        }
+        if (copy.raw) {
+            Outcome outcome;
+            outcome.raw = copy.raw;
+            return outcome;
         }
         if (copy.handler) {
             lock.unlock();
@@ -703,7 +716,7 @@ struct FakePlugin::Impl {
             request.body = req.body;
             request.remote_port = tcp ? req.remote_port : -1;
             const Outcome outcome = serve(request);
-            if (outcome.drop || outcome.fault) {
+            if (outcome.drop || outcome.fault || outcome.raw) {
                 res.status = 599;
                 res.set_content("fake plugin: drop_first and inject need FakePlugin::Engine::raw\n", "text/plain");
                 return;
@@ -859,6 +872,12 @@ void FakePlugin::drop_first(const std::string& call, int times)
 {
     const std::lock_guard<std::mutex> lock(m_impl->mutex);
     m_impl->scripts[call].drop_remaining = times;
+}
+
+void FakePlugin::reply_raw(const std::string& call, const std::string& bytes)
+{
+    const std::lock_guard<std::mutex> lock(m_impl->mutex);
+    m_impl->scripts[call].raw = bytes;
 }
 
 void FakePlugin::inject(const std::string& call, Fault fault, int times)

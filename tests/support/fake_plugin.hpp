@@ -66,6 +66,9 @@ public:
     // --- scripting; `call` is a name like "Plugin.Activate" or "VolumeDriver.Mount" ---
     // Answer every `call` with this status and raw body (no in-memory side effects).
     void reply(const std::string& call, int status, const std::string& body);
+    // Answer every `call` with exactly these bytes (status line, headers and all) and keep the
+    // connection open afterwards. Raw engine only; the httplib engine answers 599 instead.
+    void reply_raw(const std::string& call, const std::string& bytes);
     // Answer with the default body but this status.
     void reply_status(const std::string& call, int status);
     // Wait this long before answering `call` (interrupted by stop()).

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 
 using Catch::Matchers::Contains;
@@ -157,4 +158,26 @@ TEST_CASE("flocker_codec: the Status object names the dataset", "[flocker][codec
           R"({"DatasetID":"b1c3e3a4-0000-4000-8000-000000000001","Primary":")" + std::string(k_node0) + R"("})");
     dataset.maximum_size = 67108864;
     CHECK_THAT(flocker::status_json(dataset), Contains(R"("MaximumSize":67108864)"));
+}
+
+TEST_CASE("flocker_codec: a dataset list of empty objects is refused in time linear in it", "[flocker][codec]")
+{
+    // With the parser callback, 1 MiB of [{},{},...] took 21 s and 2 MiB over a minute.
+    std::string body = "[";
+    for (std::size_t i = 0; i < (std::size_t{2} << 20U) / 3; ++i) {
+        body += i == 0 ? "{}" : ",{}";
+    }
+    body += "]";
+    const auto started = std::chrono::steady_clock::now();
+    CHECK_THROWS_WITH(flocker::decode_dataset_configs(body), "dataset configuration without a string \"dataset_id\"");
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+}
+
+TEST_CASE("flocker_codec: invalid JSON is one clean line", "[flocker][codec]")
+{
+    CHECK_THROWS_WITH(flocker::decode_nodes("[{\"uuid\":}"),
+                      "invalid JSON in reply at byte 10: syntax error while parsing value - unexpected '}'; expected "
+                      "'[', '{', or a literal");
+    CHECK_THROWS_WITH(flocker::decode_nodes(std::string(65, '[')), "reply nested deeper than 64 levels");
+    CHECK_THROWS_WITH(flocker::decode_nodes(""), "empty reply body where JSON was expected");
 }

@@ -1,5 +1,5 @@
-// The plugin reply decoder's JSON limits: replies are parsed by the fast plain parser when they
-// cannot nest too deep, by the depth-checked one otherwise; the user sees the same either way.
+// The plugin reply decoder's JSON limits: every reply is parsed by json_reply's bounded builder
+// (depth and number of values checked while parsing, in time linear in the reply).
 // decode_list reads plain replies without a DOM and leaves the others to decode_list_checked: for
 // every body it gives the same volumes, Err or error message as that reference decoder.
 
@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -117,8 +118,9 @@ TEST_CASE("codec::decode_list reports malformed replies as the checked parser do
     CHECK(reply.volumes[0].name == brackets + "\"x");
 
     CHECK(protocol_error_of("") == "invalid JSON in reply: empty body");
-    CHECK_THAT(protocol_error_of(R"({"Volumes":[)"),
-               Contains("invalid JSON in reply: parse error") && Contains("unexpected end of input"));
+    CHECK(protocol_error_of(R"({"Volumes":[)") ==
+          "invalid JSON in reply at byte 13: syntax error while parsing value - unexpected end of input; expected "
+          "'[', '{', or a literal");
     CHECK(protocol_error_of("[1]") == "reply is a JSON array, not an object");
     // Too deep and malformed further on: the depth is what the user is told, as before.
     CHECK(protocol_error_of(std::string(70, '[') + "}") == "reply nested deeper than 64 levels");
@@ -312,4 +314,61 @@ TEST_CASE("codec::decode_list stops at a NUL byte as the reference decoder does"
     CHECK(reply.reply->volumes.size() == 1);
     // Brackets after it are not read, though they send the reference decoder to its checked parser.
     check_list_as_reference(std::string("{\"Volumes\":[{\"Name\":\"a\"}]}\0", 27) + std::string(70, '['));
+}
+
+namespace {
+
+// `count` empty objects as the Status of one listed volume (or of Get's volume).
+std::string empty_objects_in_status(const char* prefix, std::size_t count, const char* suffix)
+{
+    std::string body = prefix;
+    for (std::size_t i = 0; i < count; ++i) {
+        body += i == 0 ? "{}" : ",{}";
+    }
+    return body + suffix;
+}
+
+}  // namespace
+
+TEST_CASE("codec decoders refuse a reply of more than 2^20 JSON values, in time linear in it", "[plugin][codec]")
+{
+    const std::size_t limit = std::size_t{1} << 20U;
+    const std::string too_many = empty_objects_in_status(R"({"Volumes":[{"Name":"v","Status":{"a":[)", limit, "]}}]}");
+    const auto started = std::chrono::steady_clock::now();
+    CHECK(protocol_error_of(too_many) == "reply holds more than 1048576 JSON values");
+    check_list_as_reference(too_many);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+
+    // 2^20 values in all (the object, Volumes, the volume, Name, Status, "a" and the rest) is fine.
+    const std::string at_limit =
+        empty_objects_in_status(R"({"Volumes":[{"Name":"v","Status":{"a":[)", limit - 6, "]}}]}");
+    const auto volume = only_volume(at_limit);
+    CHECK(volume.name == "v");
+
+    CHECK_THROWS_WITH(
+        codec::decode_get(empty_objects_in_status(R"({"Volume":{"Name":"v","Status":{"a":[)", limit, "]}}}")),
+        "reply holds more than 1048576 JSON values");
+}
+
+TEST_CASE("codec decoders give one clean line for invalid JSON, without nlohmann's tags", "[plugin][codec]")
+{
+    const auto message = [](const std::string& body) {
+        try {
+            codec::decode_mountpoint(body);
+        } catch (const ProtocolError& error) {
+            return std::string(error.what());
+        }
+        return std::string("no error");
+    };
+    CHECK(message("{\"Mountpoint\":\"/a\",}") ==
+          "invalid JSON in reply at byte 20: syntax error while parsing object key - unexpected '}'; expected string "
+          "literal");
+    CHECK(message("{\"Mountpoint\":1e999}") == "invalid JSON in reply at byte 19: number overflow parsing '1e999'");
+    CHECK(message("{\"Mountpoint\":\"\xff\"}") ==
+          "invalid JSON in reply at byte 16: syntax error while parsing value - invalid string: ill-formed UTF-8 byte; "
+          "last read: '\"\xff'");
+    CHECK(message("") == "invalid JSON in reply: empty body");
+    CHECK(message(std::string(65, '[')) == "reply nested deeper than 64 levels");
+    // A non-200 body is read under the same limits; anything it cannot read is shown as text.
+    CHECK(codec::failure_message("VolumeDriver.Mount", std::string(1000, '[')).size() < 600);
 }

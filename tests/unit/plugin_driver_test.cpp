@@ -44,11 +44,13 @@ public:
         std::string path;
         std::string body;
         Clock::duration time_left;  // deadline minus the time of the call
+        std::size_t max_reply_bytes = 0;
     };
 
-    HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline) override
+    HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline,
+                      std::size_t max_reply_bytes) override
     {
-        m_requests.push_back({path, body, deadline - Clock::now()});
+        m_requests.push_back({path, body, deadline - Clock::now(), max_reply_bytes});
         if (m_replies.empty()) {
             throw std::logic_error("FakeTransport: unexpected request " + path);
         }

@@ -20,6 +20,9 @@ struct HttpResponse {
     int status = 0;
     std::string body;
     HttpHeaders headers{};  // in arrival order, names as sent
+    // The deadline the reply was read within; decoding the body belongs to the same call and must
+    // meet it too. max() when none applies.
+    Clock::time_point deadline = Clock::time_point::max();
 
     // The value of the first header called `name` (case-insensitive); nullopt when absent.
     [[nodiscard]] std::optional<std::string> header(const std::string& name) const;
@@ -37,13 +40,20 @@ public:
 
     // POSTs `body` to `path` and returns the reply. Throws TransportError when nothing usable was
     // received (refused, reset, closed before a reply: safe to resend), TimeoutError when
-    // `deadline` passes, ProtocolError for a malformed, truncated or oversized reply, and
-    // UnreachableError for failures that retrying cannot fix (bad certificates).
-    virtual HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline) = 0;
+    // `deadline` passes, ProtocolError for a malformed, truncated or oversized reply (a body over
+    // `max_reply_bytes`, itself capped at k_max_reply_bytes), and UnreachableError for failures
+    // that retrying cannot fix (bad certificates). A 1xx interim reply is skipped; 101, 204 and
+    // 304 replies have an empty body whatever their headers say.
+    virtual HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline,
+                              std::size_t max_reply_bytes) = 0;
+    // The same with the largest cap, k_max_reply_bytes.
+    HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline);
 };
 
 // Largest reply body accepted from a driver.
 inline constexpr std::size_t k_max_reply_bytes = std::size_t{32} * 1024 * 1024;
+// Largest reply body accepted for a call whose reply has no reason to be large (all but List).
+inline constexpr std::size_t k_max_small_reply_bytes = std::size_t{1} * 1024 * 1024;
 
 // A transport speaking HTTP/1.1 to `endpoint` (TLS when endpoint.tls). Connects lazily.
 std::unique_ptr<Transport> make_http_transport(const Endpoint& endpoint);
