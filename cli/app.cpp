@@ -18,12 +18,17 @@
 #include <volumecli/transport.hpp>
 #include <volumecli/volume_lock.hpp>
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,10 +44,40 @@ namespace {
 // ends by timing out hands over before the waiter gives up.
 constexpr std::chrono::milliseconds k_default_lock_wait{120000};
 
+void on_sigpipe(int /*signal*/) {}
+
+// A write to a pipe nobody reads must fail with EPIPE, to be reported and rolled back, not kill
+// us. A handler rather than SIG_IGN: an ignored signal stays ignored in exec's task, a handler
+// does not survive execve.
+void ignore_sigpipe()
+{
+    struct sigaction action {};
+    action.sa_handler = on_sigpipe;
+    ::sigemptyset(&action.sa_mask);
+    ::sigaction(SIGPIPE, &action, nullptr);
+}
+
+// stderr, one line per message, "<program>: <level>: <message>", with the message made
+// printable_text: log lines quote plugins' words, which must not reach a terminal raw.
+class PrintableStderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+protected:
+    void sink_it_(const spdlog::details::log_msg& message) override
+    {
+        const auto level = spdlog::level::to_string_view(message.level);
+        std::string line(message.logger_name.data(), message.logger_name.size());
+        line += ": ";
+        line.append(level.data(), level.size());
+        line += ": ";
+        line += printable_text(std::string(message.payload.data(), message.payload.size()));
+        line += "\n";
+        static_cast<void>(std::fwrite(line.data(), 1, line.size(), stderr));
+    }
+    void flush_() override { static_cast<void>(std::fflush(stderr)); }
+};
+
 void set_up_logging(const std::string& program)
 {
-    auto logger = spdlog::stderr_logger_st(program);
-    logger->set_pattern("%n: %l: %v");
+    auto logger = std::make_shared<spdlog::logger>(program, std::make_shared<PrintableStderrSink>());
     logger->set_level(spdlog::level::warn);
     spdlog::set_default_logger(std::move(logger));
 }
@@ -87,18 +122,25 @@ std::unique_ptr<Driver> open_flocker_driver(const CliOptions& options, const std
     }
 }
 
+// A driver, and the key its volumes' locks are taken under: the plugin's resolved address
+// (endpoint_lock_key), however it was named, or the built-in driver's own name.
+struct OpenedDriver {
+    std::unique_ptr<Driver> driver;
+    std::string lock_key;
+};
+
 // `name_key`: the Flocker metadata key naming volumes, when the caller fixes it (FLOCKER_ID).
-std::unique_ptr<Driver> open_driver(const CliOptions& options, const std::string& name_key = {})
+OpenedDriver open_driver(const CliOptions& options, const std::string& name_key = {})
 {
     if (options.driver == "local" && !options.plugin_address) {
         // Built in, as in Docker: no plugin is looked for.
         LocalSettings settings;
         settings.root = options.local_root;
         settings.lock_timeout = options.timeout.value_or(settings.lock_timeout);
-        return make_local_driver(options.driver, settings);
+        return {make_local_driver(options.driver, settings), options.driver};
     }
     if (options.program == "flockercli") {
-        return open_flocker_driver(options, name_key);
+        return {open_flocker_driver(options, name_key), options.driver};
     }
     PluginSettings settings;
     settings.timeout = options.timeout;
@@ -113,7 +155,7 @@ std::unique_ptr<Driver> open_driver(const CliOptions& options, const std::string
         try {
             // A Docker plugin called "flocker" wins, as in dvdcli; without one, the control service.
             if (options.driver == "flocker" && !discovery::find_plugin(options.driver, options.search_paths)) {
-                return open_flocker_driver(options, name_key);
+                return {open_flocker_driver(options, name_key), options.driver};
             }
             auto location =
                 discovery::locate_plugin(options.driver, options.search_paths, options.docker_root, settings.retry);
@@ -127,25 +169,30 @@ std::unique_ptr<Driver> open_driver(const CliOptions& options, const std::string
                                     !options.tls_files.key_file.empty())) {
         throw UsageError("--cacert, --cert and --key apply to an https --plugin-addr or the Flocker driver only");
     }
+    std::string lock_key = endpoint_lock_key(endpoint);
     if (managed) {
         // As dockerd: a managed plugin is never activated, and its mountpoints are in its own
         // filesystem namespace.
         settings.activate = false;
-        return make_scoped_driver(
-            std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings),
-            managed->filesystem);
+        return {
+            make_scoped_driver(std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings),
+                               managed->filesystem),
+            std::move(lock_key)};
     }
-    return std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings);
+    return {std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings),
+            std::move(lock_key)};
 }
 
 // Serialises the commands that change a volume (mount, unmount, create, remove) between
 // processes on this host, so that, say, 20 concurrent mounts of a new volume send one Create.
 // Taken after discovery (a plugin that is still starting up is waited for without blocking
-// others) and before the first call to the driver. Key: the driver and volume names as given.
-VolumeLock lock_for(const CliOptions& options, const std::string& driver, const std::string& volume)
+// others) and before the first call to the driver. Key: the driver's lock key (OpenedDriver) and
+// the volume name as given.
+VolumeLock lock_for(const CliOptions& options, const std::string& driver, const std::string& lock_key,
+                    const std::string& volume)
 {
     try {
-        return lock_volume(options.run_dir, driver, volume, options.timeout.value_or(k_default_lock_wait));
+        return lock_volume(options.run_dir, lock_key, volume, options.timeout.value_or(k_default_lock_wait));
     } catch (const Error& error) {
         rethrow_with_context(error, "driver \"" + driver + "\": ");
     }
@@ -188,73 +235,125 @@ int execute_task(const CliOptions& options)
                              volume.driver + "\"");
         }
     }
-    std::map<std::string, std::unique_ptr<Driver>> drivers;
-    TaskSettings settings;
-    settings.open_driver = [&](const TaskVolume& volume) -> Driver& {
+    std::map<std::string, OpenedDriver> drivers;
+    const auto opened_for = [&](const TaskVolume& volume) -> OpenedDriver& {
         const std::string key = volume.driver + "\n" + volume.name_key;
-        auto& driver = drivers[key];
-        if (!driver) {
+        auto& opened = drivers[key];
+        if (!opened.driver) {
             CliOptions driver_options = options;
             driver_options.driver = volume.driver;
             driver_options.plugin_address.reset();
-            driver = open_driver(driver_options, volume.name_key);
+            opened = open_driver(driver_options, volume.name_key);
         }
-        return *driver;
+        return opened;
     };
+    TaskSettings settings;
+    settings.open_driver = [&](const TaskVolume& volume) -> Driver& { return *opened_for(volume).driver; };
     settings.mount_id = [](const TaskVolume& /*volume*/) { return random_mount_id(); };
-    settings.lock_volume = [&](const TaskVolume& volume) { return lock_for(options, volume.driver, volume.name); };
+    settings.lock_volume = [&](const TaskVolume& volume) {
+        return lock_for(options, volume.driver, opened_for(volume).lock_key, volume.name);
+    };
     return run_task(volumes, options.exec_command, environment, settings);
 }
 
-std::string execute(const CliOptions& options)
-{
-    const auto driver = open_driver(options);
-    std::optional<VolumeLock> lock;
-    if (changes_volume(options.command)) {
-        lock.emplace(lock_for(options, options.driver, options.volume));
-    }
-    const std::string mount_id = options.mount_id.value_or(default_mount_id(options.driver, options.volume));
-    switch (options.command) {
-        case Command::mount: {
-            MountRequest request{options.volume, options.volume_options, options.explicit_create, mount_id};
-            return render_mount(mount_volume(*driver, request), options.format);
-        }
-        case Command::unmount: unmount_volume(*driver, options.volume, mount_id); return {};
-        case Command::path: return render_mount(volume_path(*driver, options.volume), options.format);
-        case Command::create:
-            create_volume(*driver, options.volume, options.volume_options);
-            return render_created(options.volume, options.format);
-        case Command::remove: remove_volume(*driver, options.volume); return {};
-        case Command::get: return render_volume(get_volume(*driver, options.volume), options.format);
-        case Command::list: return render_list(list_volumes(*driver), options.format);
-        case Command::capabilities: return render_capabilities(driver_capabilities(*driver), options.format);
-        case Command::version: return render_version();
-        case Command::exec:   // handled by execute_task
-        case Command::check:  // handled by execute_check
-            break;
-    }
-    return {};
-}
-
+// Writes the whole result to stdout and flushes it. Throws OutputError with the reason when
+// any of it cannot be written (a full device, a closed stdout, a pipe nobody reads: EPIPE, as
+// SIGPIPE does not kill us).
 void write_stdout(const std::string& text)
 {
     if (text.empty()) {
         return;
     }
+    errno = 0;
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
-        throw DriverError("cannot write the result to standard output");
+        const int error = errno;
+        std::clearerr(stdout);
+        throw OutputError(std::string("cannot write the result to standard output: ") +
+                          (error != 0 ? std::strerror(error) : "write failed"));
     }
 }
 
-// Error text may quote a plugin's reply; the promise is one line on stderr.
-std::string one_line(std::string text)
+// The result of a mount that did not reach the caller: the caller believes it failed, so what
+// this run added is taken back (Unmount with the same ID, under the same lock). A hold that
+// existed before this run (perhaps this same ID's, from an earlier mount) is left alone: an
+// Unmount would release someone else's mount.
+[[noreturn]] void roll_back_mount(Driver& driver, const MountResult& mounted, const std::string& mount_id,
+                                  const OutputError& failure)
 {
-    for (char& c : text) {
-        if (c == '\n' || c == '\r') {
-            c = ' ';
-        }
+    const std::string what = std::string(failure.what()) + "; ";
+    if (!mounted.mounted_by_this_run) {
+        throw OutputError(what + "volume \"" + mounted.name +
+                          "\" was mounted before this run (or its driver cannot tell), so it is not rolled back");
     }
-    return text;
+    try {
+        driver.unmount(mounted.name, mount_id);
+    } catch (const Error& error) {
+        throw OutputError(what + "rollback Unmount \"" + mounted.name +
+                          "\" failed, the volume stays mounted: " + error.what());
+    }
+    throw OutputError(what + "rolled back: volume \"" + mounted.name + "\" unmounted with the same ID");
+}
+
+// Runs one command and writes its result while the volume's lock is held, so a rollback
+// happens before anyone else acts on the volume.
+void execute(const CliOptions& options)
+{
+    const auto opened = open_driver(options);
+    Driver& driver = *opened.driver;
+    std::optional<VolumeLock> lock;
+    if (changes_volume(options.command)) {
+        lock.emplace(lock_for(options, options.driver, opened.lock_key, options.volume));
+    }
+    const std::string mount_id = options.mount_id.value_or(default_mount_id(options.driver, options.volume));
+    const auto in_context = [&](const auto& function) {
+        try {
+            return function();
+        } catch (const Error& error) {
+            rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+        }
+    };
+    switch (options.command) {
+        case Command::mount: {
+            MountRequest request{options.volume, options.volume_options, options.explicit_create, mount_id,
+                                 "--volumeopts"};
+            const MountResult mounted = mount_volume(driver, request);
+            try {
+                write_stdout(render_mount(mounted, options.format));
+            } catch (const OutputError& failure) {
+                roll_back_mount(driver, mounted, mount_id, failure);
+            }
+            return;
+        }
+        case Command::unmount: unmount_volume(driver, options.volume, mount_id); return;
+        case Command::path: write_stdout(render_mount(volume_path(driver, options.volume), options.format)); return;
+        case Command::create:
+            create_volume(driver, options.volume, options.volume_options);
+            try {
+                write_stdout(render_created(options.volume, options.format));
+            } catch (const OutputError& failure) {
+                // Never removed: Create of an existing volume succeeds, and its data would go.
+                throw OutputError(std::string(failure.what()) + "; volume \"" + options.volume + "\" was created");
+            }
+            return;
+        case Command::remove: remove_volume(driver, options.volume); return;
+        case Command::get: {
+            const Volume volume = get_volume(driver, options.volume);
+            write_stdout(in_context([&] { return render_volume(volume, options.format); }));
+            return;
+        }
+        case Command::list: {
+            const auto volumes = list_volumes(driver);
+            write_stdout(in_context([&] { return render_list(volumes, options.format); }));
+            return;
+        }
+        case Command::capabilities:
+            write_stdout(render_capabilities(driver_capabilities(driver), options.format));
+            return;
+        case Command::version: write_stdout(render_version()); return;
+        case Command::exec:   // handled by execute_task
+        case Command::check:  // handled by execute_check
+            break;
+    }
 }
 
 // dvdcli check drives the plugin call by call over its own transport, so that every raw reply
@@ -307,6 +406,7 @@ int execute_check(const CliOptions& options)
 int run(int argc, char** argv)
 {
     const auto started = Clock::now();
+    ignore_sigpipe();
     set_up_logging(program_name(argc > 0 ? argv[0] : nullptr));
     try {
         ParseResult parsed = parse_command_line(argc, argv, from_process_environment);
@@ -322,13 +422,13 @@ int run(int argc, char** argv)
         if (parsed.options->command == Command::check) {
             return execute_check(*parsed.options);
         }
-        write_stdout(execute(*parsed.options));
+        execute(*parsed.options);
         return 0;
     } catch (const Error& error) {
-        spdlog::error(one_line(error.what()));
+        spdlog::error(error.what());
         return static_cast<int>(error.exit_code());
     } catch (const std::exception& error) {
-        spdlog::error("internal error: {}", one_line(error.what()));
+        spdlog::error("internal error: {}", printable_text(error.what()));
         return static_cast<int>(ExitCode::driver_error);
     }
 }

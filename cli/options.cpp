@@ -88,18 +88,6 @@ bool needs_volume(Command command)
            command != Command::exec && command != Command::check;
 }
 
-// CLI::Range lets "nan" through (no comparison with NaN is true); as a duration it became a
-// deadline 292 years in the past. Checked on the text, before CLI11 converts it.
-CLI::Validator not_a_nan()
-{
-    return CLI::Validator(
-        [](std::string& text) {
-            return std::isnan(std::strtod(text.c_str(), nullptr)) ? "Value " + text + " is not a number"
-                                                                  : std::string();
-        },
-        "");  // no text in --help: the Range check already describes the value
-}
-
 // The bounds of --timeout and --wait-timeout (--retry-timeout may be 0), in seconds.
 constexpr double k_min_timeout = 0.001;
 constexpr double k_max_seconds = 86400.0;
@@ -107,6 +95,45 @@ constexpr double k_max_seconds = 86400.0;
 milliseconds to_milliseconds(double seconds)
 {
     return milliseconds(static_cast<long long>(std::llround(seconds * 1000.0)));
+}
+
+// A duration flag's value: decimal seconds only, digits with at most one dot ("3", "0.5", ".5",
+// "86400.000"), within [min, max]. No unit ("3s"), sign, hex ("0x10"), exponent ("1e3"), "inf"
+// or "nan": what strtod would also take is refused, so every reader agrees with this one.
+double read_seconds(const std::string& text, const char* flag, double min, double max)
+{
+    bool dot = false;
+    bool digit = false;
+    for (const char c : text) {
+        if (c == '.' && !dot) {
+            dot = true;
+        } else if (c >= '0' && c <= '9') {
+            digit = true;
+        } else {
+            digit = false;
+            break;
+        }
+    }
+    const auto range = [&] {
+        const auto number = [](double value) {
+            std::string out = std::to_string(value);
+            out.erase(out.find_last_not_of('0') + 1);
+            if (out.back() == '.') {
+                out.pop_back();
+            }
+            return out;
+        };
+        return "from " + number(min) + " to " + number(max) + " seconds";
+    };
+    if (!digit) {
+        throw UsageError(std::string(flag) + ": \"" + text + "\" is not a number of seconds (decimal, e.g. 3 or 0.5; " +
+                         range() + ")");
+    }
+    const double seconds = std::strtod(text.c_str(), nullptr);
+    if (seconds < min || seconds > max) {
+        throw UsageError(std::string(flag) + ": " + text + " seconds is out of range (" + range() + ")");
+    }
+    return seconds;
 }
 
 std::string absolute_dir(const std::string& dir, const char* variable)
@@ -141,6 +168,15 @@ discovery::SearchPaths search_paths_from(const Environment& environment)
     return paths;
 }
 
+// Values that travel in a JSON body must be UTF-8: Docker's Go encoder would replace a bad byte
+// with U+FFFD and send a name other than the one given, so they are refused instead.
+void check_utf8(const std::string& value, const char* flag)
+{
+    if (!is_utf8(value)) {
+        throw UsageError(std::string(flag) + " is not valid UTF-8: \"" + value + "\"");
+    }
+}
+
 void check_text(const std::string& value, const char* flag)
 {
     for (const char c : value) {
@@ -148,6 +184,7 @@ void check_text(const std::string& value, const char* flag)
             throw UsageError(std::string(flag) + " must not contain newlines or NUL");
         }
     }
+    check_utf8(value, flag);
 }
 
 // Flags that take a value, so that a separate value word is never mistaken for a command.
@@ -313,8 +350,8 @@ struct GivenFlags {
     std::string ca_file;
     std::string cert_file;
     std::string key_file;
-    std::optional<double> timeout_seconds;
-    double retry_seconds = 15;
+    std::optional<std::string> timeout;  // durations as written; finish() reads them (read_seconds)
+    std::optional<std::string> retry_timeout;
     std::optional<std::string> log_level;
     std::string format = "text";
     bool managed_plugins = false;
@@ -323,11 +360,42 @@ struct GivenFlags {
     std::optional<std::string> control_port;
     std::optional<std::string> node_uuid;
     std::optional<std::string> name_key;
-    std::optional<double> wait_seconds;
+    std::optional<std::string> wait_timeout;
     std::optional<std::string> run_dir;
     std::vector<std::string> volume_flags;
     std::vector<std::string> exec_command;
 };
+
+// CLI11's complaint in our words: its own wording ("At Most 1 required but received 2") never
+// reaches the user. The flag is taken from its message, where CLI11 always names it.
+std::string in_our_words(const CLI::ParseError& error)
+{
+    const std::string message = error.what();
+    std::string flag;
+    if (const auto dashes = message.find("--"); dashes != std::string::npos) {
+        const auto end = message.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-", dashes + 2);
+        flag = message.substr(dashes, end == std::string::npos ? std::string::npos : end - dashes);
+    }
+    const std::string subject = flag.empty() ? std::string("a flag") : flag;
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
+        return message.find("At Most") != std::string::npos ? subject + " given more than once"
+                                                            : subject + " needs a value";
+    }
+    if (dynamic_cast<const CLI::ConversionError*>(&error) != nullptr) {
+        return subject + ": value not accepted (a switch takes no value, or =true or =false)";
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) {
+        std::string commands;
+        for (const auto& info : k_commands) {
+            commands += (commands.empty() ? "" : ", ") + std::string(info.name);
+        }
+        return "no command given (one of " + commands + ")";
+    }
+    if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
+        return "unexpected arguments";
+    }
+    return flag.empty() ? std::string("cannot read the command line") : "cannot read " + flag;
+}
 
 // What CLI11 made of argv: the flags, or text to print (help, version).
 struct Cli11Reading {
@@ -355,14 +423,16 @@ Cli11Reading read_with_cli11(int argc, const char* const* argv, const std::strin
     GivenFlags given;
     std::vector<std::string> split_options;
     std::vector<std::string> single_options;
-    double timeout_seconds = 0;
+    std::string timeout_text;
+    std::string retry_text;
     std::string log_level;
     std::string docker_root;
     std::string control_host;
     std::string control_port;
     std::string node_uuid;
     std::string name_key;
-    double wait_seconds = 0;
+    std::string wait_text;
+    std::string format;
     std::string run_dir;
 
     app.add_option("--volumedriver", given.driver, "Volume driver (plugin) name");
@@ -396,26 +466,22 @@ Cli11Reading read_with_cli11(int argc, const char* const* argv, const std::strin
     auto* node_uuid_option = app.add_option("--node-uuid", node_uuid, "This node's Flocker UUID (default: looked up)");
     auto* name_key_option =
         app.add_option("--name-key", name_key, "Flocker dataset metadata key holding the volume name (default: name)");
-    auto* wait_option = app.add_option("--wait-timeout", wait_seconds,
-                                       "Seconds a Flocker mount may wait for the dataset to arrive (default 120)")
-                            ->check(not_a_nan())
-                            ->check(CLI::Range(k_min_timeout, k_max_seconds));
-    auto* timeout = app.add_option("--timeout", timeout_seconds,
+    auto* wait_option = app.add_option("--wait-timeout", wait_text,
+                                       "Seconds a Flocker mount may wait for the dataset to arrive (default 120; "
+                                       "0.001 to 86400)");
+    auto* timeout = app.add_option("--timeout", timeout_text,
                                    "Seconds allowed for each call, connect included (default: 120 for Create "
-                                   "and Mount, 60 for the others)")
-                        ->check(not_a_nan())
-                        ->check(CLI::Range(k_min_timeout, k_max_seconds));
+                                   "and Mount, 60 for the others; 0.001 to 86400, decimal: 3, 0.5)");
     auto* run_dir_option = app.add_option(
         "--run-dir", run_dir,
         "Directory for the per-volume lock files (env DVDCLI_RUN_DIR; default /run/dvdcli for root, else "
         "$XDG_RUNTIME_DIR/dvdcli or /tmp/dvdcli-UID)");
-    app.add_option("--retry-timeout", given.retry_seconds,
-                   "Seconds to keep retrying a missing or unreachable plugin (default 15; 0: no retry)")
-        ->check(not_a_nan())
-        ->check(CLI::Range(0.0, k_max_seconds));
+    auto* retry_option = app.add_option(
+        "--retry-timeout", retry_text,
+        "Seconds to keep retrying a missing or unreachable plugin (default 15; 0: no retry; up to 86400)");
     auto* log_level_option =
         app.add_option("--log-level", log_level, "trace, debug, info, warn (default), error, critical or off");
-    app.add_option("--format", given.format, "Output format: text or json")->check(CLI::IsMember({"text", "json"}));
+    auto* format_option = app.add_option("--format", format, "Output format: text or json");
 
     // Every run pays for what CLI11 is told (bench/): when argv names its command and asks for no
     // help, only that command is set up. Any other word stays unknown to CLI11, as it would be anyway.
@@ -451,7 +517,7 @@ Cli11Reading read_with_cli11(int argc, const char* const* argv, const std::strin
         if (app.get_subcommands().empty() && !app.remaining().empty()) {
             throw UsageError("unknown command \"" + app.remaining().front() + "\" (see " + program + " --help)");
         }
-        throw UsageError(std::string(error.what()) + " (see " + program + " --help)");
+        throw UsageError(in_our_words(error) + " (see " + program + " --help)");
     }
 
     for (const CLI::App* named : app.get_subcommands()) {
@@ -495,38 +561,13 @@ Cli11Reading read_with_cli11(int argc, const char* const* argv, const std::strin
     given.control_port = if_given(control_port_option, control_port);
     given.node_uuid = if_given(node_uuid_option, node_uuid);
     given.name_key = if_given(name_key_option, name_key);
-    if (timeout->count() > 0) {
-        given.timeout_seconds = timeout_seconds;
-    }
-    if (wait_option->count() > 0) {
-        given.wait_seconds = wait_seconds;
+    given.timeout = if_given(timeout, timeout_text);
+    given.wait_timeout = if_given(wait_option, wait_text);
+    given.retry_timeout = if_given(retry_option, retry_text);
+    if (format_option->count() > 0) {
+        given.format = format;
     }
     return {std::move(given), ""};
-}
-
-// A duration as CLI11 reads it (strtold, then narrowed), for the plain digits-and-one-dot form
-// only; nullopt for anything else or out of [min, max], which CLI11 then reads and reports.
-std::optional<double> plain_seconds(std::string_view text, double min, double max)
-{
-    bool dot = false;
-    bool digit = false;
-    for (const char c : text) {
-        if (c == '.' && !dot) {
-            dot = true;
-        } else if (c >= '0' && c <= '9') {
-            digit = true;
-        } else {
-            return std::nullopt;
-        }
-    }
-    if (!digit) {
-        return std::nullopt;
-    }
-    const auto seconds = static_cast<double>(std::strtold(std::string(text).c_str(), nullptr));
-    if (seconds < min || seconds > max) {
-        return std::nullopt;
-    }
-    return seconds;
 }
 
 // The quick reader: the form isolators, scripts and health checks use, one command among the
@@ -566,7 +607,6 @@ std::optional<GivenFlags> read_plain(int argc, const char* const* argv)
     }};
     bool has_command = false;
     bool has_format = false;
-    bool has_retry = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view word = argv[i];
         if (word.size() < 2 || word.compare(0, 2, "--") != 0) {
@@ -610,26 +650,15 @@ std::optional<GivenFlags> read_plain(int argc, const char* const* argv)
             }
         } else if (name == "volumeopts" || name == "volumeopt") {
             given.option_words.emplace_back(name == "volumeopts", std::string(value));
-        } else if (name == "format" && !has_format && (value == "text" || value == "json")) {
+        } else if (name == "format" && !has_format) {
             given.format = value;
             has_format = true;
-        } else if (name == "timeout" && !given.timeout_seconds) {
-            given.timeout_seconds = plain_seconds(value, k_min_timeout, k_max_seconds);
-            if (!given.timeout_seconds) {
-                return std::nullopt;
-            }
-        } else if (name == "wait-timeout" && !given.wait_seconds) {
-            given.wait_seconds = plain_seconds(value, k_min_timeout, k_max_seconds);
-            if (!given.wait_seconds) {
-                return std::nullopt;
-            }
-        } else if (name == "retry-timeout" && !has_retry) {
-            const auto seconds = plain_seconds(value, 0.0, k_max_seconds);
-            if (!seconds) {
-                return std::nullopt;
-            }
-            given.retry_seconds = *seconds;
-            has_retry = true;
+        } else if (name == "timeout" && !given.timeout) {
+            given.timeout.emplace(value);
+        } else if (name == "wait-timeout" && !given.wait_timeout) {
+            given.wait_timeout.emplace(value);
+        } else if (name == "retry-timeout" && !given.retry_timeout) {
+            given.retry_timeout.emplace(value);
         } else {
             return std::nullopt;
         }
@@ -680,11 +709,17 @@ CliOptions finish(GivenFlags given, const std::string& program, const Environmen
     } else {
         options.run_dir = default_run_dir(environment);
     }
+    if (given.format != "text" && given.format != "json") {
+        throw UsageError("--format: expected text or json, not \"" + given.format + "\"");
+    }
     options.format = given.format == "json" ? OutputFormat::json : OutputFormat::text;
     options.explicit_create = given.explicit_create;
-    options.retry_window = to_milliseconds(given.retry_seconds);
-    if (given.timeout_seconds) {
-        options.timeout = to_milliseconds(*given.timeout_seconds);
+    if (given.retry_timeout) {
+        options.retry_window =
+            to_milliseconds(read_seconds(*given.retry_timeout, "--retry-timeout", 0.0, k_max_seconds));
+    }
+    if (given.timeout) {
+        options.timeout = to_milliseconds(read_seconds(*given.timeout, "--timeout", k_min_timeout, k_max_seconds));
     }
     // Later options override earlier ones and a comma-less piece continues the option just before it.
     VolumeOptionsBuilder builder;
@@ -696,6 +731,10 @@ CliOptions finish(GivenFlags given, const std::string& program, const Environmen
         }
     }
     options.volume_options = builder.options();
+    for (const auto& [key, value] : options.volume_options) {
+        check_utf8(key, "--volumeopts");
+        check_utf8(value, "--volumeopts");
+    }
 
     options.program = program;
     options.tls_files.ca_file = given.ca_file;
@@ -722,8 +761,9 @@ CliOptions finish(GivenFlags given, const std::string& program, const Environmen
     set_if_given(given.control_port, "--control-port", options.flocker.control_port);
     set_if_given(given.node_uuid, "--node-uuid", options.flocker.node_uuid);
     set_if_given(given.name_key, "--name-key", options.flocker.name_key);
-    if (given.wait_seconds) {
-        options.flocker.wait_timeout = to_milliseconds(*given.wait_seconds);
+    if (given.wait_timeout) {
+        options.flocker.wait_timeout =
+            to_milliseconds(read_seconds(*given.wait_timeout, "--wait-timeout", k_min_timeout, k_max_seconds));
     }
     std::string driver = given.driver;
     if (flocker_tool) {
@@ -740,6 +780,8 @@ CliOptions finish(GivenFlags given, const std::string& program, const Environmen
         if (given.volume.empty()) {
             throw UsageError(std::string("missing --volumename for ") + command_name(options.command));
         }
+    }
+    if (!given.volume.empty()) {
         check_text(given.volume, "--volumename");
     }
     options.volume = given.volume;

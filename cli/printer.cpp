@@ -1,5 +1,6 @@
 #include "printer.hpp"
 
+#include <volumecli/error.hpp>
 #include <volumecli/json_output.hpp>
 #include <volumecli/version.hpp>
 
@@ -21,6 +22,17 @@ std::string milliseconds_text(std::chrono::microseconds duration)
     return std::to_string(hundredths / 100) + (fraction < 10 ? ".0" : ".") + std::to_string(fraction);
 }
 
+// A name on a line of its own must be one a script reads back as it was: not empty, valid
+// UTF-8, no control character (a newline would make a phantom volume, an ESC a terminal command).
+const std::string& printable_name(const std::string& name, const char* call)
+{
+    if (name.empty() || !is_printable_text(name)) {
+        throw ProtocolError(std::string(call) + ": volume name \"" + name +
+                            "\" cannot be printed as a line of text (--format=json prints it escaped)");
+    }
+    return name;
+}
+
 }  // namespace
 
 std::string render_mount(const MountResult& result, OutputFormat format)
@@ -30,7 +42,7 @@ std::string render_mount(const MountResult& result, OutputFormat format)
 
 std::string render_volume(const Volume& volume, OutputFormat format)
 {
-    return (format == OutputFormat::json ? to_json(volume) : volume.name) + "\n";
+    return (format == OutputFormat::json ? to_json(volume) : printable_name(volume.name, "Get")) + "\n";
 }
 
 std::string render_list(const std::vector<Volume>& volumes, OutputFormat format)
@@ -40,7 +52,7 @@ std::string render_list(const std::vector<Volume>& volumes, OutputFormat format)
     }
     std::string out;
     for (const auto& volume : volumes) {
-        out += volume.name + "\n";
+        out += printable_name(volume.name, "List") + "\n";
     }
     return out;
 }

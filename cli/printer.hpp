@@ -11,7 +11,9 @@
 
 namespace volumecli::cli {
 
-// Renders results for stdout: exactly the result, nothing else.
+// Renders results for stdout: exactly the result, nothing else. Text output never carries a
+// control character: render_volume and render_list throw ProtocolError for a name that is empty,
+// not UTF-8 or holds one (JSON escapes it).
 std::string render_mount(const MountResult& result, OutputFormat format);
 std::string render_volume(const Volume& volume, OutputFormat format);
 std::string render_list(const std::vector<Volume>& volumes, OutputFormat format);

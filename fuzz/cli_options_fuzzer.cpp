@@ -76,6 +76,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             require(!options->flocker.wait_timeout || options->flocker.wait_timeout->count() > 0);
             require(!options->local_root.empty() && options->local_root.front() == '/');
             require(!options->docker_root || options->docker_root->front() == '/');
+            // What goes into a JSON body is UTF-8 (never sent with bad bytes replaced).
+            require(is_utf8(options->volume));
+            require(!options->mount_id || is_utf8(*options->mount_id));
+            for (const auto& [key, value] : options->volume_options) {
+                require(is_utf8(key) && is_utf8(value));
+            }
         }
     } catch (const UsageError&) {
         // the expected rejection of malformed flags or variables

@@ -99,8 +99,9 @@ MountResult mount_volume(Driver& driver, const MountRequest& request)
         name = found.volume.name;
         if (!request.options.empty()) {
             // As in Docker and dvdcli, options only shape a new volume; say so rather than drop them silently.
-            spdlog::warn("driver \"{}\": volume \"{}\" exists; its options (--volumeopts) are ignored", driver.name(),
-                         request.volume);
+            spdlog::warn("driver \"{}\": volume \"{}\" exists; the options given{} are ignored", driver.name(),
+                         request.volume,
+                         request.options_source.empty() ? std::string() : " (" + request.options_source + ")");
         }
     } else if (request.explicit_create) {
         if (found.kind == LookupResult::Kind::not_found) {
@@ -110,9 +111,11 @@ MountResult mount_volume(Driver& driver, const MountRequest& request)
         spdlog::info("driver \"{}\": creating volume \"{}\" ({})", driver.name(), request.volume, found.message);
         in_context(driver, "Create", &request.volume, [&] { driver.create(request.volume, request.options); });
     }
+    const bool unheld = found.kind == LookupResult::Kind::not_found ||
+                        (found.kind == LookupResult::Kind::found && found.volume.mountpoint.empty());
     const auto mountpoint = in_context(driver, "Mount", &name, [&] { return driver.mount(name, request.mount_id); });
     check_mountpoint(driver, "Mount", name, mountpoint);
-    return {name, mountpoint};
+    return {name, mountpoint, unheld};
 }
 
 void unmount_volume(Driver& driver, const std::string& volume, const std::string& mount_id)
@@ -128,14 +131,14 @@ MountResult volume_path(Driver& driver, const std::string& volume)
     const std::string name = resolved_name(driver, volume, found);
     if (found.kind == LookupResult::Kind::found && !found.volume.mountpoint.empty()) {
         check_mountpoint(driver, "Get", name, found.volume.mountpoint);
-        return {name, found.volume.mountpoint};
+        return {name, found.volume.mountpoint, false};
     }
     const auto mountpoint = in_context(driver, "Path", &name, [&] { return driver.path(name); });
     if (mountpoint.empty()) {
         throw DriverError(context(driver, "Path", &name) + "no mountpoint: the volume is not mounted");
     }
     check_mountpoint(driver, "Path", name, mountpoint);
-    return {name, mountpoint};
+    return {name, mountpoint, false};
 }
 
 void create_volume(Driver& driver, const std::string& volume, const VolumeOptions& options)

@@ -10,12 +10,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace volumecli {
 
@@ -83,7 +88,79 @@ std::string holder_of(int fd)
     return digits ? pid : std::string();
 }
 
+// "/a//b/./c" -> "/a/b/c", and ".." takes the previous component: what realpath would give
+// without symlinks, for a path that does not exist (yet).
+std::string lexically_normal(const std::string& path)
+{
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const auto slash = path.find('/', start);
+        const auto part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+        if (part == "..") {
+            if (!parts.empty()) {
+                parts.pop_back();
+            }
+        } else if (!part.empty() && part != ".") {
+            parts.push_back(part);
+        }
+        if (slash == std::string::npos) {
+            break;
+        }
+        start = slash + 1;
+    }
+    std::string out;
+    for (const auto& part : parts) {
+        out += "/" + part;
+    }
+    return out.empty() ? "/" : out;
+}
+
+std::optional<std::string> real_path(const std::string& path)
+{
+    char resolved[PATH_MAX];
+    if (::realpath(path.c_str(), resolved) == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(resolved);
+}
+
+std::string canonical_socket_path(const std::string& path)
+{
+    if (auto resolved = real_path(path)) {
+        return *resolved;
+    }
+    const std::string normal = lexically_normal(path);
+    const auto slash = normal.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+        if (auto dir = real_path(normal.substr(0, slash))) {
+            return *dir + normal.substr(slash);
+        }
+    }
+    return normal;
+}
+
 }  // namespace
+
+std::string endpoint_lock_key(const Endpoint& endpoint)
+{
+    if (endpoint.kind == Endpoint::Kind::unix_socket) {
+        // A relative socket path (unix://rel.sock) is relative to the working directory, as for connect(2).
+        std::string path = endpoint.socket_path;
+        if (path.empty() || path.front() != '/') {
+            char cwd[PATH_MAX];
+            path = (::getcwd(cwd, sizeof(cwd)) != nullptr ? std::string(cwd) : std::string()) + "/" + path;
+        }
+        return "unix://" + canonical_socket_path(path);
+    }
+    std::string host = endpoint.host;
+    std::transform(host.begin(), host.end(), host.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (host.find(':') != std::string::npos) {
+        host = "[" + host + "]";
+    }
+    return std::string(endpoint.tls ? "https://" : "tcp://") + host + ":" + endpoint.port;
+}
 
 VolumeLock::VolumeLock(const std::string& path, const std::string& volume, milliseconds timeout) : m_path(path)
 {
@@ -151,7 +228,7 @@ VolumeLock& VolumeLock::operator=(VolumeLock&& other) noexcept
     return *this;
 }
 
-std::string volume_lock_path(const std::string& run_dir, const std::string& driver, const std::string& volume)
+std::string volume_lock_path(const std::string& run_dir, const std::string& key, const std::string& volume)
 {
     if (run_dir.empty() || run_dir.front() != '/') {
         throw UsageError("run directory \"" + run_dir + "\" is not an absolute path");
@@ -164,16 +241,16 @@ std::string volume_lock_path(const std::string& run_dir, const std::string& driv
     const std::string locks = run_dir + "/locks";
     make_dir(locks);
     check_private_dir(locks, "lock directory");
-    std::string key = driver;
-    key.push_back('\0');
-    key += volume;
-    return locks + "/" + sha256_hex(key) + ".lock";
+    std::string hashed = key;
+    hashed.push_back('\0');
+    hashed += volume;
+    return locks + "/" + sha256_hex(hashed) + ".lock";
 }
 
-VolumeLock lock_volume(const std::string& run_dir, const std::string& driver, const std::string& volume,
+VolumeLock lock_volume(const std::string& run_dir, const std::string& key, const std::string& volume,
                        milliseconds timeout)
 {
-    return VolumeLock(volume_lock_path(run_dir, driver, volume), volume, timeout);
+    return VolumeLock(volume_lock_path(run_dir, key, volume), volume, timeout);
 }
 
 }  // namespace volumecli

@@ -154,6 +154,22 @@ TEST_CASE("dvdcli mount uses the name Get returned for Mount", "[e2e][mount]")
     CHECK(plugin.requests()[2].body == mount_body("V1-normalised", expected_mount_id("fake", "v1")));
 }
 
+TEST_CASE("dvdcli mount of an existing volume warns that the --volumeopts given are ignored", "[e2e][mount]")
+{
+    Harness harness;
+    FakePlugin plugin;
+    plugin.add_volume("v1");
+    harness.start(plugin);
+
+    const auto result = harness.run({"mount", "--volumedriver=fake", "--volumename=v1", "--volumeopts=size=5"});
+
+    REQUIRE_EXIT(result, 0);
+    CHECK(result.out == "/tmp/fake-plugin/v1\n");
+    CHECK(result.err ==
+          "dvdcli: warning: driver \"fake\": volume \"v1\" exists; the options given (--volumeopts) are ignored\n");
+    CHECK(plugin.requests_for(k_create).empty());
+}
+
 TEST_CASE("dvdcli mount sends the --mountid given", "[e2e][mount]")
 {
     Harness harness;

@@ -8,8 +8,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
 
 #include <atomic>
 #include <chrono>
@@ -50,10 +54,18 @@ bool wait_until(Condition condition, milliseconds limit = std::chrono::seconds(1
     return true;
 }
 
-// The lock file's name the manual promises: sha256(driver NUL volume) in hex, then ".lock".
-std::string lock_name(const std::string& driver, const std::string& volume)
+// The lock file's name the manual promises: sha256(key NUL volume) in hex, then ".lock", where
+// the key of a plugin on a unix socket is "unix://" and the socket's real path.
+std::string lock_name(const std::string& key, const std::string& volume)
 {
-    return sha256_hex(driver + '\0' + volume) + ".lock";
+    return sha256_hex(key + '\0' + volume) + ".lock";
+}
+
+std::string unix_key(const std::string& socket_path)
+{
+    char resolved[PATH_MAX];
+    REQUIRE(::realpath(socket_path.c_str(), resolved) != nullptr);
+    return std::string("unix://") + resolved;
 }
 
 // A fake plugin on <tmp>/sockets/fake.sock and a run directory <tmp>/run for the lock files.
@@ -65,6 +77,8 @@ struct LockHarness {
     LockHarness() { plugin.set_mount_root(harness.dir().file("mnt")); }
 
     void start() { harness.start(plugin); }
+    // The lock key of the plugin "fake".
+    [[nodiscard]] std::string key() const { return unix_key(harness.socket_path("fake")); }
 
     // dvdcli COMMAND --volumedriver=fake --volumename=VOLUME --run-dir=<tmp>/run EXTRA...
     [[nodiscard]] Args args(const std::string& command, const std::string& volume, const Args& extra = {}) const
@@ -139,6 +153,49 @@ TEST_CASE("20 parallel dvdcli mounts of one new volume send one Create and all p
         CHECK(result.out == expected);
         CHECK(result.err.empty());
     }
+}
+
+TEST_CASE("20 parallel dvdcli mounts of one plugin named in different ways send one Create", "[e2e][lock]")
+{
+    LockHarness fixture;
+    fixture.plugin.delay("VolumeDriver.Create", milliseconds(200));
+    fixture.start();
+    // The socket directory, also reached through a symlink.
+    const std::string linked_dir = fixture.harness.dir().file("linked-sockets");
+    REQUIRE(::symlink(fixture.harness.socket_dir().c_str(), linked_dir.c_str()) == 0);
+    const std::string socket = fixture.harness.socket_path("fake");
+    const std::vector<std::string> spellings = {
+        "--volumedriver=fake",
+        "--plugin-addr=unix://" + socket,
+        "--plugin-addr=unix://" + fixture.harness.socket_dir() + "//./fake.sock",
+        "--plugin-addr=unix://" + linked_dir + "/fake.sock",
+    };
+
+    std::vector<std::future<ProcessResult>> runs;
+    for (int i = 0; i < 20; ++i) {
+        const std::string driver = spellings[static_cast<std::size_t>(i) % spellings.size()];
+        runs.push_back(std::async(std::launch::async, [&fixture, driver] {
+            return fixture.harness.run(
+                {"mount", driver, "--volumename=newvol", "--run-dir=" + fixture.run_dir, "--mountid=one-id"});
+        }));
+    }
+    for (auto& run : runs) {
+        const auto result = run.get();
+        REQUIRE_EXIT(result, 0);
+    }
+
+    CHECK(fixture.count("VolumeDriver.Create") == 1);
+    CHECK(fixture.count("VolumeDriver.Mount") == 20);
+    // One lock file for all of them, named after the socket's real path.
+    std::size_t lock_files = 0;
+    CHECK(exists(fixture.run_dir + "/locks/" + lock_name(fixture.key(), "newvol")));
+    if (DIR* dir = ::opendir((fixture.run_dir + "/locks").c_str())) {
+        while (const dirent* entry = ::readdir(dir)) {
+            lock_files += entry->d_name[0] != '.' ? 1 : 0;
+        }
+        ::closedir(dir);
+    }
+    CHECK(lock_files == 1);
 }
 
 TEST_CASE("dvdcli mounts of different volumes run in parallel", "[e2e][lock]")
@@ -224,14 +281,14 @@ TEST_CASE("dvdcli makes its lock files 0600 in 0700 directories, keyed by driver
 
     require_exit(fixture.run("mount", "vol1"), 0);
 
-    const std::string lock = fixture.run_dir + "/locks/" + lock_name("fake", "vol1");
+    const std::string lock = fixture.run_dir + "/locks/" + lock_name(fixture.key(), "vol1");
     CHECK(permissions(fixture.run_dir) == mode_t{0700});
     CHECK(permissions(fixture.run_dir + "/locks") == mode_t{0700});
     CHECK(permissions(lock) == mode_t{0600});
     // Commands that change nothing take no lock.
     require_exit(fixture.run("path", "vol2"), 1);
     require_exit(fixture.run("get", "vol2"), 1);
-    CHECK_FALSE(exists(fixture.run_dir + "/locks/" + lock_name("fake", "vol2")));
+    CHECK_FALSE(exists(fixture.run_dir + "/locks/" + lock_name(fixture.key(), "vol2")));
 }
 
 TEST_CASE("dvdcli takes --run-dir over DVDCLI_RUN_DIR and refuses a relative one", "[e2e][lock][usage]")
@@ -239,7 +296,7 @@ TEST_CASE("dvdcli takes --run-dir over DVDCLI_RUN_DIR and refuses a relative one
     LockHarness fixture;
     fixture.start();
     const std::string from_env = fixture.harness.dir().file("env-run");
-    const std::string lock = lock_name("fake", "vol1");
+    const std::string lock = lock_name(fixture.key(), "vol1");
     ProcessOptions env;
     env.env["DVDCLI_RUN_DIR"] = from_env;
 
@@ -273,7 +330,7 @@ TEST_CASE("dvdcli never follows a lock file planted as a symlink", "[e2e][lock][
     LockHarness fixture;
     fixture.start();
     require_exit(fixture.run("create", "vol1"), 0);
-    const std::string lock = fixture.run_dir + "/locks/" + lock_name("fake", "vol1");
+    const std::string lock = fixture.run_dir + "/locks/" + lock_name(fixture.key(), "vol1");
     const std::string precious = fixture.harness.dir().write_file("precious", "keep me\n");
     REQUIRE(::unlink(lock.c_str()) == 0);
     REQUIRE(::symlink(precious.c_str(), lock.c_str()) == 0);

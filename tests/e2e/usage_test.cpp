@@ -125,6 +125,101 @@ TEST_CASE("dvdcli usage errors exit 2 with nothing on stdout and no plugin conta
     CHECK(plugin.requests().empty());
 }
 
+TEST_CASE("dvdcli reads durations as decimal seconds only, in its own words", "[e2e][usage]")
+{
+    Harness harness;
+    FakePlugin plugin;
+    harness.start(plugin);
+    const std::string value = GENERATE(as<std::string>{}, "3s", "0x10", "1e3", "inf", "nan", "-1", "+5", " 5", "5,0");
+    // The quick reader takes --timeout=V, CLI11 the separate word: both say the same.
+    const bool separate = GENERATE(false, true);
+    INFO("--timeout " << value << (separate ? " (separate word)" : ""));
+    Args args{"mount", "--volumedriver=fake", "--volumename=v1"};
+    if (separate) {
+        args.insert(args.end(), {"--timeout", value});
+    } else {
+        args.push_back("--timeout=" + value);
+    }
+
+    const auto result = harness.run(args);
+
+    REQUIRE_FAILURE(result, 2);
+    CHECK(result.err == "dvdcli: error: --timeout: \"" + value +
+                            "\" is not a number of seconds (decimal, e.g. 3 or 0.5; from 0.001 to 86400 seconds)\n");
+    CHECK(plugin.requests().empty());
+}
+
+TEST_CASE("dvdcli refuses an out-of-range duration and takes decimal ones", "[e2e][usage]")
+{
+    Harness harness;
+    FakePlugin plugin;
+    plugin.add_volume("v1");
+    harness.start(plugin);
+
+    const auto zero = harness.run({"path", "--volumedriver=fake", "--volumename=v1", "--timeout=0"});
+    REQUIRE_FAILURE(zero, 2);
+    CHECK(zero.err == "dvdcli: error: --timeout: 0 seconds is out of range (from 0.001 to 86400 seconds)\n");
+    const auto day = harness.run({"path", "--volumedriver=fake", "--volumename=v1", "--retry-timeout", "86401"});
+    REQUIRE_FAILURE(day, 2);
+    CHECK(day.err == "dvdcli: error: --retry-timeout: 86401 seconds is out of range (from 0 to 86400 seconds)\n");
+    CHECK(plugin.requests().empty());
+    const auto fine =
+        harness.run({"get", "--volumedriver=fake", "--volumename=v1", "--timeout=.5", "--retry-timeout=0"});
+    REQUIRE_EXIT(fine, 0);
+    CHECK(fine.out == "v1\n");
+}
+
+TEST_CASE("dvdcli says what is wrong with the command line without CLI11's wording", "[e2e][usage]")
+{
+    Harness harness;
+    FakePlugin plugin;
+    harness.start(plugin);
+    using Case = std::pair<Args, std::string>;
+    const auto [args, message] = GENERATE(
+        Case{{"mount", "--volumedriver=fake", "--volumedriver=other", "--volumename=v1"},
+             "--volumedriver given more than once (see dvdcli --help)"},
+        Case{{"mount", "--volumedriver", "fake", "--volumename=v1", "--volumename", "v2"},
+             "--volumename given more than once (see dvdcli --help)"},
+        Case{{"mount", "--volumedriver=fake", "--volumename=v1", "--explicitcreate=maybe"},
+             "--explicitcreate: value not accepted (a switch takes no value, or =true or =false) (see dvdcli --help)"},
+        Case{{"mount", "--volumedriver=fake", "--volumename=v1", "--format", "yaml"},
+             "--format: expected text or json, not \"yaml\""},
+        Case{{"--volumedriver=fake"},
+             "no command given (one of mount, unmount, path, create, remove, get, list, capabilities, version, exec, "
+             "check) (see dvdcli --help)"});
+    INFO("args " << describe_calls(args));
+
+    const auto result = harness.run(args);
+
+    REQUIRE_FAILURE(result, 2);
+    CHECK(result.err == "dvdcli: error: " + message + "\n");
+    CHECK(plugin.requests().empty());
+}
+
+TEST_CASE("dvdcli refuses text that is not UTF-8 for the JSON bodies, before contacting the plugin", "[e2e][usage]")
+{
+    Harness harness;
+    FakePlugin plugin;
+    harness.start(plugin);
+    using Case = std::pair<Args, std::string>;
+    const auto [args, flag] = GENERATE(
+        Case{{"mount", "--volumedriver=fake",
+              "--volumename=v\xff"
+              "1"},
+             "--volumename"},
+        Case{{"create", "--volumedriver=fake", "--volumename=v1", "--volumeopts=size=\xc0\xaf"}, "--volumeopts"},
+        Case{{"create", "--volumedriver=fake", "--volumename=v1", "--volumeopt", "k\xed\xa0\x80=1"}, "--volumeopts"},
+        Case{{"mount", "--volumedriver=fake", "--volumename=v1", "--mountid=id\xfe"}, "--mountid"});
+    INFO("args " << describe_calls(args));
+
+    const auto result = harness.run(args);
+
+    REQUIRE_FAILURE(result, 2);
+    CHECK_THAT(result.err, Catch::Matchers::StartsWith("dvdcli: error: " + flag + " is not valid UTF-8: \""));
+    CHECK(result.err.find('\xff') == std::string::npos);
+    CHECK(plugin.requests().empty());
+}
+
 TEST_CASE("dvdcli rejects an unknown DVDCLI_LOG_LEVEL and relative discovery directories", "[e2e][usage]")
 {
     Harness harness;

@@ -107,7 +107,24 @@ TEST_CASE("the plain reader reads what isolators, scripts and health checks send
                                  "--plugin-addr=https://h:1"},
         std::vector<std::string>{"flockercli", "mount", "--volumedriver=rexray", "--volumename=v"},
         std::vector<std::string>{"flockercli", "mount", "--volumename=v", "--plugin-addr=unix:///x.sock"},
-        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--volumeopts=novalue"});
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--volumeopts=novalue"},
+        // Durations and formats: read once, after both readers, in the same words.
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=0"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=1e3"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=nan"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=inf"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=3s"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=0x10"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=90000"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=.5"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--retry-timeout=-1"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--wait-timeout=1."},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--format=yaml"},
+        // Text for the JSON bodies must be UTF-8.
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v\xff"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--mountid=\xc0\xaf"},
+        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v",
+                                 "--volumeopts=k=\xed\xa0\x80"});
     CAPTURE(words);
 
     const auto readings = read_both(words);
@@ -150,12 +167,6 @@ TEST_CASE("the plain reader leaves every other form to CLI11", "[cli][options]")
         std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--explicitcreate",
                                  "--explicitCreate"},
         std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--explicitcreate=false"},
-        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=0"},
-        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=1e3"},
-        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=nan"},
-        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--timeout=90000"},
-        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--retry-timeout=-1"},
-        std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--format=yaml"},
         std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--volume=r:v"},
         std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "--unknown=1"},
         std::vector<std::string>{"dvdcli", "mount", "--volumedriver=r", "--volumename=v", "-v"},

@@ -62,3 +62,42 @@ TEST_CASE("rethrow_with_context prefixes the message and keeps the type", "[erro
         CHECK_FALSE(retryable);
     }
 }
+
+TEST_CASE("OutputError exits 6 and keeps its type through rethrow_with_context", "[error]")
+{
+    CHECK(static_cast<int>(volumecli::OutputError("x").exit_code()) == 6);
+    try {
+        rethrow_with_context(volumecli::OutputError("full"), "ctx: ");
+    } catch (const volumecli::OutputError& error) {
+        CHECK(std::string(error.what()) == "ctx: full");
+    }
+}
+
+TEST_CASE("printable_text escapes controls and bad UTF-8 byte by byte, and is idempotent", "[error]")
+{
+    using Row = std::pair<std::string, std::string>;
+    const auto [raw, shown] = GENERATE(table<std::string, std::string>({
+        Row{"plain text, caf\xc3\xa9 \xe2\x82\xac", "plain text, caf\xc3\xa9 \xe2\x82\xac"},
+        Row{"a\nb\rc\td", "a\\x0ab\\x0dc\\x09d"},
+        Row{std::string("nul\0after", 9), "nul\\x00after"},
+        Row{"\x1b[31mred", "\\x1b[31mred"},
+        Row{"del\x7f", "del\\x7f"},
+        Row{"c1 \xc2\x9b csi", "c1 \\xc2\\x9b csi"},
+        Row{"bad \xff byte", "bad \\xff byte"},
+        Row{"overlong \xc0\xaf", "overlong \\xc0\\xaf"},
+        Row{"surrogate \xed\xa0\x80", "surrogate \\xed\\xa0\\x80"},
+        Row{"cut \xe2\x82", "cut \\xe2\\x82"},
+        Row{"back\\slash", "back\\slash"},
+    }));
+    CAPTURE(raw);
+    CHECK(volumecli::printable_text(raw) == shown);
+    CHECK(volumecli::printable_text(shown) == shown);
+    CHECK(volumecli::is_printable_text(shown));
+    CHECK(volumecli::is_printable_text(raw) == (raw == shown));
+}
+
+TEST_CASE("Error messages are printable: a NUL no longer cuts them short", "[error]")
+{
+    const DriverError error(std::string("before\0after\x1b", 13));
+    CHECK(std::string(error.what()) == "before\\x00after\\x1b");
+}

@@ -59,7 +59,7 @@ TEST_CASE("to_json(list) writes an array of volumes", "[json]")
 
 TEST_CASE("to_json(MountResult) writes Name and Mountpoint", "[json]")
 {
-    CHECK(to_json(MountResult{"v1", "/mnt/v1"}) == R"({"Name":"v1","Mountpoint":"/mnt/v1"})");
+    CHECK(to_json(MountResult{"v1", "/mnt/v1", false}) == R"({"Name":"v1","Mountpoint":"/mnt/v1"})");
 }
 
 TEST_CASE("to_json(Capabilities) writes Scope", "[json]")

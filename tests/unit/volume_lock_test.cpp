@@ -2,6 +2,7 @@
 // stays inside <run dir>/locks), their permissions, the bounded wait and its message, hand-over
 // when a holder goes away, and the refusal of unsafe run directories and planted symlinks.
 
+#include <volumecli/endpoint.hpp>
 #include <volumecli/error.hpp>
 #include <volumecli/mount_id.hpp>
 #include <volumecli/volume_lock.hpp>
@@ -14,6 +15,9 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
 
 #include <chrono>
 #include <optional>
@@ -189,4 +193,31 @@ TEST_CASE("VolumeLock never follows a lock file planted as a symlink", "[lock]")
                Contains(path) && Contains("symlink"));
     CHECK(read_file(target) == "keep me\n");
     CHECK(permissions(target) != mode_t{0600});
+}
+
+TEST_CASE("endpoint_lock_key names a plugin by its resolved address, not its spelling", "[lock]")
+{
+    TempDir dir;
+    const std::string real_dir = dir.make_dir("sockets");
+    dir.write_file("sockets/p.sock", "");  // stands for the socket: only its path matters here
+    const std::string linked = dir.file("linked");
+    REQUIRE(::symlink(real_dir.c_str(), linked.c_str()) == 0);
+    char resolved[PATH_MAX];
+    REQUIRE(::realpath((real_dir + "/p.sock").c_str(), resolved) != nullptr);
+    const std::string expected = std::string("unix://") + resolved;
+    const auto key_of = [](const std::string& url) {
+        return volumecli::endpoint_lock_key(volumecli::parse_endpoint_url(url));
+    };
+
+    CHECK(key_of("unix://" + real_dir + "/p.sock") == expected);
+    CHECK(key_of("unix://" + real_dir + "//./p.sock") == expected);
+    CHECK(key_of("unix://" + linked + "/p.sock") == expected);
+    CHECK(key_of("unix://" + real_dir + "/../sockets/p.sock") == expected);
+    // A socket that is not there yet: its directory is resolved all the same.
+    CHECK(key_of("unix://" + linked + "//later.sock") ==
+          expected.substr(0, expected.size() - std::string("p.sock").size()) + "later.sock");
+    CHECK(key_of("tcp://LocalHost:8080") == "tcp://localhost:8080");
+    CHECK(key_of("http://localhost:8080/some/path") == "tcp://localhost:8080");
+    CHECK(key_of("https://Plugin.Example") == "https://plugin.example:443");
+    CHECK(key_of("tcp://[::1]:9000") == "tcp://[::1]:9000");
 }

@@ -13,12 +13,28 @@ enum class ExitCode : int {
     unreachable = 3,   // driver not found, not reachable, TLS failure, bad spec file
     timeout = 4,       // a call or a wait ran past its deadline
     protocol = 5,      // the driver answered something the protocol does not allow
+    output = 6,        // the result could not be written to stdout (what this run mounted is rolled back)
 };
 
-// Root of every error the library and the tools throw. what() is one line of context.
+// `text` made safe for one line of a terminal or log: every C0 control character (newline, tab,
+// ESC and NUL included), DEL, every C1 control (U+0080 to U+009F) and every byte that is not part
+// of valid UTF-8 becomes \xNN (one per byte); everything else, backslash included, is kept. So
+// applying it twice changes nothing more.
+std::string printable_text(const std::string& text);
+
+// True when `text` is valid UTF-8 (no overlong form, surrogate or code point past U+10FFFF).
+bool is_utf8(const std::string& text);
+
+// True when `text` is valid UTF-8 with no C0 control, DEL or C1 control: it prints as it is.
+bool is_printable_text(const std::string& text);
+
+// Root of every error the library and the tools throw. what() is one line of context, made
+// printable_text when the error is constructed, so a plugin's words (a NUL, an ESC sequence, a
+// newline) can neither cut the message short nor reach a terminal raw.
 class Error : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit Error(const std::string& message) : std::runtime_error(printable_text(message)) {}
+    explicit Error(const char* message) : Error(std::string(message)) {}
     [[nodiscard]] virtual ExitCode exit_code() const noexcept = 0;
 };
 
@@ -61,6 +77,13 @@ class ProtocolError : public Error {
 public:
     using Error::Error;
     [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::protocol; }
+};
+
+// The result could not be written to stdout (full, closed, a pipe nobody reads).
+class OutputError : public Error {
+public:
+    using Error::Error;
+    [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::output; }
 };
 
 // Rethrows `current` (which must be a volumecli::Error) with `prefix` prepended to its message,

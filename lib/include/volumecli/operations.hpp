@@ -16,11 +16,16 @@ struct MountRequest {
     VolumeOptions options;         // sent only when the volume has to be created
     bool explicit_create = false;  // never create: fail when Get finds nothing
     std::string mount_id;
+    std::string options_source{};  // where `options` came from, for messages ("--volumeopts"); may be empty
 };
 
 struct MountResult {
     std::string name;        // the name the driver used (Get may normalise it)
     std::string mountpoint;  // validated: absolute, no newline or NUL
+    // True when, before this Mount, the volume was known to be held by nobody: this run created
+    // it, or Get showed no Mountpoint. Then an Unmount with the same ID releases only what this
+    // run added. False when it was mounted already (perhaps by this very ID) or the driver has no Get.
+    bool mounted_by_this_run = false;
 };
 
 // Get, then Mount the name Get returned; when Get finds nothing (an Err, a null volume, any

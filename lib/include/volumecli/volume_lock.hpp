@@ -1,5 +1,7 @@
 #pragma once
 
+#include <volumecli/endpoint.hpp>
+
 #include <chrono>
 #include <string>
 
@@ -29,14 +31,21 @@ private:
     std::string m_path;
 };
 
-// The lock file of (driver, volume): <run_dir>/locks/<sha256_hex(driver + '\0' + volume)>.lock,
-// so any name stays inside the directory. Creates each missing directory 0700. Throws UsageError
+// The key a plugin's volumes are locked under, the same however the plugin was named (its name,
+// a spec file, --plugin-addr, a managed plugin's reference): "unix://" + the socket's canonical
+// path (symlinks, "//", "." and ".." resolved; when the socket is missing, its directory's), or
+// "tcp://host:port" / "https://host:port" with the host in lower case (http:// is tcp://).
+std::string endpoint_lock_key(const Endpoint& endpoint);
+
+// The lock file of (key, volume): <run_dir>/locks/<sha256_hex(key + '\0' + volume)>.lock, so any
+// name stays inside the directory. `key`: endpoint_lock_key for a plugin, the driver's name for
+// the built-in local and flocker drivers. Creates each missing directory 0700. Throws UsageError
 // unless `run_dir` is absolute and a real directory (not a symlink) owned by the effective user
 // that neither group nor others may write; DriverError when a directory cannot be created.
-std::string volume_lock_path(const std::string& run_dir, const std::string& driver, const std::string& volume);
+std::string volume_lock_path(const std::string& run_dir, const std::string& key, const std::string& volume);
 
-// Locks (driver, volume) under `run_dir`: volume_lock_path, then VolumeLock. Throws as they do.
-VolumeLock lock_volume(const std::string& run_dir, const std::string& driver, const std::string& volume,
+// Locks (key, volume) under `run_dir`: volume_lock_path, then VolumeLock. Throws as they do.
+VolumeLock lock_volume(const std::string& run_dir, const std::string& key, const std::string& volume,
                        std::chrono::milliseconds timeout);
 
 }  // namespace volumecli
