@@ -4,11 +4,12 @@
 #include <volumecli/operations.hpp>
 #include <volumecli/options.hpp>
 
+#include "container_path.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <signal.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,7 +38,9 @@ void reject_control_characters(const std::string& variable, const std::string& v
     }
 }
 
-bool is_true(std::string value)
+// mesos-module-dvdi's reading, lower(trim(v)) == "true", made strict: "false" and the empty
+// value are false, anything else (e.g. "yes", which it silently took as false) is refused.
+bool parse_explicit_create(const std::string& variable, std::string value)
 {
     const auto first = value.find_first_not_of(" \t");
     const auto last = value.find_last_not_of(" \t");
@@ -45,84 +48,17 @@ bool is_true(std::string value)
     for (char& c : value) {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
+    if (value != "true" && value != "false" && !value.empty()) {
+        throw UsageError(variable + ": expected true or false, not \"" + value + "\"");
+    }
     return value == "true";
-}
-
-bool under_tmp(const std::string& path)
-{
-    return path.compare(0, 5, "/tmp/") == 0 && path.size() > 5;
-}
-
-void make_parents(const std::string& path)
-{
-    for (std::size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
-        const std::string parent = path.substr(0, slash);
-        if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
-            throw DriverError("create " + parent + ": " + std::strerror(errno));
-        }
-    }
-}
-
-enum class Attachment { none, bind, symlink };
-
-// Points `target` at `source` with a symlink made beside it and renamed over it, so a link left
-// by an earlier run is replaced without the path ever missing.
-void link_atomically(const std::string& source, const std::string& target)
-{
-    const std::string temporary = target + ".dvdcli-" + std::to_string(::getpid());
-    ::unlink(temporary.c_str());
-    if (::symlink(source.c_str(), temporary.c_str()) != 0 || ::rename(temporary.c_str(), target.c_str()) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        throw DriverError("link " + target + " to " + source + ": " + std::strerror(error));
-    }
-}
-
-// Puts the volume at the task's container path: a bind mount if this process may mount, else a
-// symlink. A symlink already there (an earlier run's) is replaced by a new symlink, atomically.
-Attachment attach(const std::string& source, const std::string& target)
-{
-    make_parents(target);
-    struct stat info {};
-    const bool exists = ::lstat(target.c_str(), &info) == 0;
-    if (exists && S_ISLNK(info.st_mode)) {
-        link_atomically(source, target);
-        return Attachment::symlink;
-    }
-    if (!exists && ::mkdir(target.c_str(), 0755) != 0) {
-        throw DriverError("create " + target + ": " + std::strerror(errno));
-    }
-    if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0) {
-        return Attachment::bind;
-    }
-    const int error = errno;
-    if (error != EPERM && error != EACCES) {
-        throw DriverError("bind-mount " + source + " on " + target + ": " + std::strerror(error));
-    }
-    spdlog::info("cannot bind-mount {} ({}); linking it instead", target, std::strerror(error));
-    if (::rmdir(target.c_str()) != 0) {
-        throw DriverError("cannot put a symlink at " + target + ": " +
-                          (errno == ENOTEMPTY ? std::string("a non-empty directory is there") : std::strerror(errno)));
-    }
-    link_atomically(source, target);
-    return Attachment::symlink;
-}
-
-void detach(const std::string& target, Attachment attachment)
-{
-    if (attachment != Attachment::bind) {
-        return;  // a symlink stays; the next run replaces it
-    }
-    if (::umount2(target.c_str(), 0) != 0 && ::umount2(target.c_str(), MNT_DETACH) != 0) {
-        throw DriverError("unmount " + target + ": " + std::strerror(errno));
-    }
 }
 
 struct Mounted {
     const TaskVolume* volume;
     Driver* driver;
     std::string mount_id;
-    Attachment attachment;
+    Attached attached;
 };
 
 // The volume's lock while its driver calls run, when the caller locks volumes.
@@ -140,7 +76,7 @@ std::exception_ptr release(std::vector<Mounted>& mounted, const TaskSettings& se
     std::exception_ptr first;
     for (auto it = mounted.rbegin(); it != mounted.rend(); ++it) {
         try {
-            detach(it->volume->container_path, it->attachment);
+            detach_volume(it->volume->container_path, it->attached);
             const auto lock = hold_lock(settings, *it->volume);
             unmount_volume(*it->driver, it->volume->name, it->mount_id);
         } catch (const std::exception& error) {
@@ -154,38 +90,85 @@ std::exception_ptr release(std::vector<Mounted>& mounted, const TaskSettings& se
     return first;
 }
 
-sigset_t forwarded_signals()
+// Every signal whose default action ends the process (man 7 signal: Term and Core), but SIGKILL,
+// which cannot be caught, and the real-time signals glibc keeps for itself (below SIGRTMIN).
+// While a task runs they are blocked and taken with sigwaitinfo, so none can end this process
+// with the volumes still mounted and the command orphaned.
+sigset_t terminating_signals()
 {
     sigset_t set;
     sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGCHLD);
+    for (const int signal :
+         {SIGHUP,  SIGINT,  SIGQUIT, SIGILL,    SIGTRAP, SIGABRT, SIGBUS,    SIGFPE,  SIGUSR1, SIGSEGV, SIGUSR2,
+          SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO,   SIGPWR,  SIGSYS}) {
+        sigaddset(&set, signal);
+    }
+    for (int signal = SIGRTMIN; signal <= SIGRTMAX; ++signal) {
+        sigaddset(&set, signal);
+    }
     return set;
+}
+
+// A signal this process raised against itself (SIGPIPE or SIGXFSZ from one of its own writes,
+// which then fails with EPIPE or EFBIG): not a request to stop, nothing to pass on.
+bool raised_by_self(const siginfo_t& info)
+{
+    return info.si_code == SI_USER && info.si_pid == ::getpid();
 }
 
 // Takes a termination signal that arrived while volumes were being mounted off the queue (so it
 // does not strike when the mask is restored), if there is one.
 std::optional<int> pending_termination()
 {
-    sigset_t termination;
-    sigemptyset(&termination);
-    sigaddset(&termination, SIGTERM);
-    sigaddset(&termination, SIGINT);
-    sigaddset(&termination, SIGHUP);
+    const sigset_t termination = terminating_signals();
     const timespec no_wait{0, 0};
-    const int signal = sigtimedwait(&termination, nullptr, &no_wait);
-    if (signal > 0) {
-        return signal;
+    for (;;) {
+        siginfo_t info{};
+        const int signal = sigtimedwait(&termination, &info, &no_wait);
+        if (signal <= 0) {
+            return std::nullopt;
+        }
+        if (!raised_by_self(info)) {
+            return signal;
+        }
     }
-    return std::nullopt;
 }
 
+// The signal dispositions a task's command starts with: the caller's, as found when run_task
+// began (a TLS connection made since may have set SIGPIPE to be ignored in this process).
+struct Dispositions {
+    std::array<struct sigaction, NSIG> saved{};
+    sigset_t mask{};
+
+    void save(const sigset_t& signals)
+    {
+        for (int signal = 1; signal < static_cast<int>(saved.size()); ++signal) {
+            if (sigismember(&signals, signal) == 1) {
+                sigaction(signal, nullptr, &saved[static_cast<std::size_t>(signal)]);
+            }
+        }
+    }
+    void restore(const sigset_t& signals) const
+    {
+        for (int signal = 1; signal < static_cast<int>(saved.size()); ++signal) {
+            if (sigismember(&signals, signal) == 1) {
+                sigaction(signal, &saved[static_cast<std::size_t>(signal)], nullptr);
+            }
+        }
+        sigprocmask(SIG_SETMASK, &mask, nullptr);
+    }
+};
+
 [[noreturn]] void exec_child(const std::vector<std::string>& command, const EnvironmentList& environment,
-                             const sigset_t& original_mask)
+                             const Dispositions& dispositions, const sigset_t& signals, pid_t parent)
 {
-    sigprocmask(SIG_SETMASK, &original_mask, nullptr);
+    // If this process dies where it cannot pass a signal on (SIGKILL), the command goes with it
+    // rather than run on unwatched; the kernel delivers this even across exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) {
+        ::_exit(128 + SIGKILL);
+    }
+    dispositions.restore(signals);
     std::vector<std::string> entries;
     entries.reserve(environment.size());
     for (const auto& [name, value] : environment) {
@@ -211,13 +194,15 @@ std::optional<int> pending_termination()
     ::_exit(error == ENOENT ? 127 : 126);
 }
 
+// Passes every terminating signal on to the command (which decides what it means) until the
+// command ends; returns its status, 128+N for a signal.
 int wait_forwarding(pid_t child, const sigset_t& signals)
 {
     for (;;) {
         siginfo_t info{};
         const int signal = sigwaitinfo(&signals, &info);
-        if (signal < 0) {
-            continue;  // EINTR
+        if (signal < 0 || raised_by_self(info)) {
+            continue;  // EINTR, or our own SIGPIPE
         }
         if (signal != SIGCHLD) {
             spdlog::info("forwarding signal {} to the command", signal);
@@ -288,7 +273,10 @@ std::vector<TaskVolume> task_volumes_from_environment(const EnvironmentList& env
             volume.options = builder.options();
         }
         volume.container_path = slot.fields[k_container_path].value_or("");
-        volume.explicit_create = slot.fields[k_explicit_create] && is_true(*slot.fields[k_explicit_create]);
+        if (slot.fields[k_explicit_create]) {
+            volume.explicit_create = parse_explicit_create(std::string(k_prefixes[k_explicit_create]) + slot.suffix,
+                                                           *slot.fields[k_explicit_create]);
+        }
         volume.mountpoint_variable = "DVDI_VOLUME_MOUNTPOINT" + slot.suffix;
         volumes.push_back(std::move(volume));
     }
@@ -346,26 +334,6 @@ TaskVolume parse_volume_flag(const std::string& value)
     return volume;
 }
 
-void validate_container_path(const std::string& path)
-{
-    if (path.empty() || path.front() != '/') {
-        throw UsageError("container path \"" + path + "\" must be absolute");
-    }
-    // "/tmp/../etc" must not count as under /tmp.
-    const auto ends_with = [&](const char* tail) {
-        const std::string suffix = tail;
-        return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    if (path.find("/../") != std::string::npos || path.find("/./") != std::string::npos || ends_with("/..") ||
-        ends_with("/.")) {
-        throw UsageError("container path \"" + path + "\" must not contain . or .. components");
-    }
-    struct stat info {};
-    if (!under_tmp(path) && ::lstat(path.c_str(), &info) != 0) {
-        throw UsageError("container path \"" + path + "\" must exist, or be under /tmp");
-    }
-}
-
 int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::string>& command,
              const EnvironmentList& environment, const TaskSettings& settings)
 {
@@ -374,13 +342,21 @@ int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::stri
     }
     // Signals wait in the queue until we choose to look: before the command starts they abort
     // the run cleanly; afterwards they are passed on to the command.
-    const sigset_t signals = forwarded_signals();
-    sigset_t original_mask;
-    sigprocmask(SIG_BLOCK, &signals, &original_mask);
+    sigset_t signals = terminating_signals();
+    sigaddset(&signals, SIGCHLD);
+    Dispositions dispositions;
+    dispositions.save(signals);
+    sigprocmask(SIG_BLOCK, &signals, &dispositions.mask);
     struct RestoreMask {
         const sigset_t& mask;
-        ~RestoreMask() { sigprocmask(SIG_SETMASK, &mask, nullptr); }
-    } restore{original_mask};
+        ~RestoreMask()
+        {
+            // Signals still queued were aimed at a task that is over (or at our own writes).
+            while (pending_termination()) {
+            }
+            sigprocmask(SIG_SETMASK, &mask, nullptr);
+        }
+    } restore{dispositions.mask};
 
     std::vector<Mounted> mounted;
     EnvironmentList command_environment = environment;
@@ -401,9 +377,12 @@ int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::stri
                 result =
                     mount_volume(driver, MountRequest{volume.name, volume.options, volume.explicit_create, mount_id});
             }
-            mounted.push_back({&volume, &driver, mount_id, Attachment::none});
+            // Should this process be killed (SIGKILL), this is the ID that releases the volume.
+            spdlog::info("driver \"{}\": volume \"{}\" mounted at {} with mount ID {}", volume.driver, volume.name,
+                         result.mountpoint, mount_id);
+            mounted.push_back({&volume, &driver, mount_id, Attached{}});
             if (!volume.container_path.empty()) {
-                mounted.back().attachment = attach(result.mountpoint, volume.container_path);
+                mounted.back().attached = attach_volume(result.mountpoint, volume.container_path);
             }
             if (!volume.mountpoint_variable.empty()) {
                 command_environment.erase(
@@ -422,6 +401,7 @@ int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::stri
         return 128 + *signal;
     }
 
+    const pid_t parent = ::getpid();
     const pid_t child = ::fork();
     if (child < 0) {
         const int error = errno;
@@ -429,7 +409,7 @@ int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::stri
         throw DriverError(std::string("fork: ") + std::strerror(error));
     }
     if (child == 0) {
-        exec_child(command, command_environment, original_mask);
+        exec_child(command, command_environment, dispositions, signals, parent);
     }
     const int status = wait_forwarding(child, signals);
     const std::exception_ptr cleanup = release(mounted, settings);

@@ -342,6 +342,10 @@ TEST_CASE("dvdcli exec refuses bad requests with exit 2 before mounting or runni
             {{"FLOCKER_ID", "dataset"}, {"FLOCKER_CONTAINER_VOLUME_PATH", "relative"}},
             {},
             "absolute"},
+        Row{"an EXPLICITCREATE that is neither true nor false",
+            {{"DVDI_VOLUME_NAME", "vol1"}, {"DVDI_VOLUME_DRIVER", "local"}, {"DVDI_VOLUME_EXPLICITCREATE", "yes"}},
+            {},
+            "DVDI_VOLUME_EXPLICITCREATE"},
         Row{"a --volume without a name", {}, {"--volume=local"}, "DRIVER:NAME"},
         Row{"a --volume with a relative path", {}, {"--volume=local:vol1:data"}, "absolute"},
         Row{"a local option the driver does not have",
@@ -511,9 +515,11 @@ TEST_CASE("dvdcli exec passes TERM, INT and HUP on and exits 128+N when the comm
     CHECK(mount_points_under(exec.harness.dir().path()).empty());
 }
 
-TEST_CASE("dvdcli exec stopped by SIGTERM while mounting releases the volume and never runs the command",
+TEST_CASE("dvdcli exec stopped by a signal while mounting releases the volume and never runs the command",
           "[e2e][exec][signal]")
 {
+    const int signal = GENERATE(SIGTERM, SIGUSR1, SIGQUIT, SIGALRM, SIGPIPE);
+    INFO("signal " << signal);
     ExecHarness exec;
     FakePlugin plugin;
     plugin.set_mount_root(exec.harness.dir().file("plugin-mounts"));
@@ -524,7 +530,7 @@ TEST_CASE("dvdcli exec stopped by SIGTERM while mounting releases the volume and
         exec.start({"exec", "--", "touch", marker}, {{"DVDI_VOLUME_NAME", "v1"}, {"DVDI_VOLUME_DRIVER", "fake"}});
     REQUIRE(wait_until([&] { return !plugin.requests_for("VolumeDriver.Mount").empty(); }));
 
-    REQUIRE(::kill(dvdcli->pid(), SIGTERM) == 0);
+    REQUIRE(::kill(dvdcli->pid(), signal) == 0);
     const auto result = wait_for_exit(*dvdcli);
 
     INFO("dvdcli: " << result.describe());
@@ -535,9 +541,9 @@ TEST_CASE("dvdcli exec stopped by SIGTERM while mounting releases the volume and
     REQUIRE(unmounts.size() == 1);
     CHECK(json::parse(unmounts[0].body) == json::parse(mounts[0].body));
     CHECK(plugin.mount_ids("v1").empty());
-    // Like a command killed by SIGTERM: the status a caller sees is 128+15, as an exit code.
+    // Like a command killed by the signal: the status a caller sees is 128+N, as an exit code.
     CHECK(result.signal == 0);
-    CHECK(result.exit_code == 128 + SIGTERM);
+    CHECK(result.exit_code == 128 + signal);
 }
 
 TEST_CASE(
@@ -811,4 +817,219 @@ TEST_CASE("dvdcli exec replaces an old symlink atomically: the container path ne
     CHECK(looks > 0);
     CHECK(not_a_symlink == 0);
     CHECK(link_target(container) == exec.data("vol1"));
+}
+
+// Container paths are never resolved through a symlink in a parent component: a directory under
+// /tmp owned by another user could point one at /etc. The stand-in for /etc here is a directory
+// of the test's own ("elsewhere"), so a regression cannot touch the host.
+
+TEST_CASE("dvdcli exec refuses a container path with a symlink in a parent before mounting anything",
+          "[e2e][exec][paths][root]")
+{
+    if (!running_as_root("chown a directory to nobody")) {
+        return;
+    }
+    ExecHarness exec;
+    const std::string elsewhere = exec.harness.dir().make_dir("elsewhere");
+    exec.harness.dir().make_dir("elsewhere/data");
+    const std::string other = exec.harness.dir().make_dir("task/other");
+    const std::string link = other + "/sub";
+    REQUIRE(::symlink(elsewhere.c_str(), link.c_str()) == 0);
+    REQUIRE(::lchown(link.c_str(), 65534, 65534) == 0);
+    REQUIRE(::chown(other.c_str(), 65534, 65534) == 0);
+    const std::string marker = exec.path("command-ran");
+    // The generator keeps its values across runs: generate the part below the link, not the path.
+    const auto below = GENERATE(as<std::string>{}, "/data", "/new/deeper");
+    const std::string container = link + below;
+    INFO("container path " << container);
+
+    SECTION("from --volume")
+    {
+        const auto result = exec.run({"exec", "--volume=local:vol1:" + container, "--", "touch", marker});
+        REQUIRE_FAILURE(result, 2);
+        CHECK_THAT(result.err, Contains(link) && Contains("symlink"));
+    }
+    SECTION("from DVDI_VOLUME_CONTAINERPATH")
+    {
+        const auto result = exec.run(
+            {"exec", "--", "touch", marker},
+            {{"DVDI_VOLUME_NAME", "vol1"}, {"DVDI_VOLUME_DRIVER", "local"}, {"DVDI_VOLUME_CONTAINERPATH", container}});
+        REQUIRE_FAILURE(result, 2);
+        CHECK_THAT(result.err, Contains("DVDI_VOLUME_CONTAINERPATH") && Contains("symlink"));
+    }
+
+    CHECK_FALSE(exists(marker));
+    CHECK_FALSE(exists(exec.root + "/vol1"));
+    CHECK_FALSE(exists(elsewhere + "/new"));
+    CHECK(mount_points_under(exec.harness.dir().path()).empty());
+}
+
+TEST_CASE("dvdcli exec refuses a parent swapped for a symlink while the volume was mounting, and releases it",
+          "[e2e][exec][paths][root]")
+{
+    if (!running_as_root("bind-mount")) {
+        return;
+    }
+    ExecHarness exec;
+    FakePlugin plugin;
+    const std::string plugin_mounts = exec.harness.dir().make_dir("plugin-mounts");
+    exec.harness.dir().make_dir("plugin-mounts/v1");
+    plugin.set_mount_root(plugin_mounts);
+    plugin.delay("VolumeDriver.Mount", std::chrono::milliseconds(1500));
+    exec.harness.start(plugin, "fake");
+    const std::string elsewhere = exec.harness.dir().make_dir("elsewhere");
+    const std::string parent = exec.harness.dir().make_dir("task/parent");
+    const std::string marker = exec.path("command-ran");
+    auto dvdcli = exec.start({"exec", "--volume=fake:v1:" + parent + "/data", "--", "touch", marker});
+    REQUIRE(wait_until([&] { return !plugin.requests_for("VolumeDriver.Mount").empty(); }));
+
+    REQUIRE(::rename(parent.c_str(), (parent + ".real").c_str()) == 0);
+    REQUIRE(::symlink(elsewhere.c_str(), parent.c_str()) == 0);
+    const auto result = wait_for_exit(*dvdcli);
+
+    REQUIRE_FAILURE(result, 1);
+    CHECK_THAT(result.err, Contains(parent) && Contains("symlink"));
+    CHECK_FALSE(exists(marker));
+    CHECK(plugin.requests_for("VolumeDriver.Unmount").size() == 1);
+    CHECK(plugin.mount_ids("v1").empty());
+    CHECK_FALSE(exists(elsewhere + "/data"));
+    CHECK(mount_points_under(exec.harness.dir().path()).empty());
+}
+
+TEST_CASE("dvdcli exec unmounts the directory it mounted even after a parent was swapped for a symlink",
+          "[e2e][exec][paths][root]")
+{
+    if (!running_as_root("bind-mount and mount tmpfs")) {
+        return;
+    }
+    ExecHarness exec;
+    // A decoy mount where the swapped link leads: a path-based unmount would take it instead.
+    const std::string elsewhere = exec.harness.dir().make_dir("elsewhere");
+    const std::string decoy = exec.harness.dir().make_dir("elsewhere/data");
+    REQUIRE(::mount("tmpfs", decoy.c_str(), "tmpfs", 0, "size=1m") == 0);
+    const std::string parent = exec.harness.dir().make_dir("task/parent");
+    const std::string script = "mv \"$0\" \"$0.real\" && ln -s \"$1\" \"$0\"";
+
+    const auto result =
+        exec.run({"exec", "--volume=local:vol1:" + parent + "/data", "--", "/bin/sh", "-c", script, parent, elsewhere});
+
+    REQUIRE_EXIT(result, 0);
+    CHECK(is_symlink(parent));
+    CHECK(mounts_at(decoy).size() == 1);
+    CHECK(mounts_at(parent + ".real/data").empty());
+    CHECK(exec.ids("vol1").empty());
+}
+
+TEST_CASE("dvdcli exec refuses a system directory as the container path with exit 2 before mounting anything",
+          "[e2e][exec][paths][usage]")
+{
+    const auto path = GENERATE(as<std::string>{}, "/", "//", "/tmp", "/tmp/", "//tmp//", "/proc", "/proc/sys", "/sys",
+                               "/sys/kernel", "/dev", "/dev/shm", "/etc", "/etc/", "/usr", "/var", "/run", "/boot");
+    INFO("container path \"" << path << "\"");
+    ExecHarness exec;
+    const std::string marker = exec.path("command-ran");
+    // As root a regression would mount over the host's directory: run in a private mount
+    // namespace so it could not.
+    Args argv;
+    if (::geteuid() == 0 && exists("/usr/bin/unshare")) {
+        argv = {"/usr/bin/unshare", "-m", "--propagation", "private"};
+    }
+    argv.insert(argv.end(), {k_dvdcli, "exec", "--volume=local:vol1:" + path, "--", "touch", marker});
+
+    const auto result = volumecli::test::run_process(argv, exec.options());
+
+    REQUIRE_FAILURE(result, 2);
+    CHECK_THAT(result.err, Contains("system directory"));
+    CHECK_FALSE(exists(marker));
+    CHECK_FALSE(exists(exec.root + "/vol1"));
+}
+
+namespace {
+
+// True while process `pid` exists and is not a zombie.
+bool process_alive(int pid)
+{
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(stat, text)) {
+        return false;
+    }
+    const auto close = text.rfind(") ");
+    return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z' && text[close + 2] != 'X';
+}
+
+// Starts exec on vol1 at <task>/vol1 with a command that records its pid, says it is ready, and
+// becomes `sleep 30` (no core files: some signals dump core by default).
+std::unique_ptr<BackgroundProcess> start_sleeping_task(const ExecHarness& exec)
+{
+    return exec.start({"exec", "--volume=local:vol1:" + exec.path("vol1"), "--", "/bin/sh", "-c",
+                       "ulimit -c 0; echo $$ > \"$0/pid\"; touch \"$0/ready\"; exec sleep 30", exec.task});
+}
+
+int wait_for_task_pid(const ExecHarness& exec)
+{
+    REQUIRE(wait_until([&] { return exists(exec.task + "/ready"); }));
+    // `exec sleep` replaces the shell; give it a moment so the signal reaches sleep, not sh.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return std::stoi(read_file(exec.task + "/pid"));
+}
+
+}  // namespace
+
+TEST_CASE("dvdcli exec passes every terminating signal on, and releases the volume when the command dies of it",
+          "[e2e][exec][signal]")
+{
+    const int signal = GENERATE(SIGUSR1, SIGUSR2, SIGALRM, SIGQUIT, SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGVTALRM,
+                                SIGPROF, SIGIO, SIGPWR, SIGXCPU, SIGXFSZ, SIGABRT, SIGSYS, SIGTRAP, SIGRTMIN + 3);
+    INFO("signal " << signal << " (" << strsignal(signal) << ")");
+    ExecHarness exec;
+    auto dvdcli = start_sleeping_task(exec);
+    const int child = wait_for_task_pid(exec);
+    if (::geteuid() == 0) {
+        CHECK(mounts_at(exec.path("vol1")).size() == 1);
+    }
+
+    REQUIRE(::kill(dvdcli->pid(), signal) == 0);
+    const auto result = wait_for_exit(*dvdcli);
+
+    REQUIRE_EXIT(result, 128 + signal);
+    CHECK(result.wall_time < std::chrono::seconds(10));
+    CHECK_FALSE(process_alive(child));
+    CHECK(exec.ids("vol1").empty());
+    CHECK(mount_points_under(exec.harness.dir().path()).empty());
+}
+
+TEST_CASE("dvdcli exec lets the command decide: a signal it handles does not end the task", "[e2e][exec][signal]")
+{
+    ExecHarness exec;
+    const std::string script =
+        "trap 'echo usr1 >> \"$0/seen\"' USR1; touch \"$0/ready\"; "
+        "i=0; while [ ! -e \"$0/seen\" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done";
+    auto dvdcli =
+        exec.start({"exec", "--volume=local:vol1:" + exec.path("vol1"), "--", "/bin/sh", "-c", script, exec.task});
+    REQUIRE(wait_until([&] { return exists(exec.task + "/ready"); }));
+
+    REQUIRE(::kill(dvdcli->pid(), SIGUSR1) == 0);
+    const auto result = wait_for_exit(*dvdcli);
+
+    REQUIRE_EXIT(result, 0);
+    CHECK(read_file(exec.task + "/seen") == "usr1\n");
+    CHECK(exec.ids("vol1").empty());
+    CHECK(mount_points_under(exec.harness.dir().path()).empty());
+}
+
+TEST_CASE("dvdcli exec killed by SIGKILL takes the command with it; the volume stays for the operator",
+          "[e2e][exec][signal]")
+{
+    ExecHarness exec;
+    auto dvdcli = start_sleeping_task(exec);
+    const int child = wait_for_task_pid(exec);
+
+    REQUIRE(::kill(dvdcli->pid(), SIGKILL) == 0);
+    const auto result = wait_for_exit(*dvdcli);
+
+    CHECK(result.signal == SIGKILL);
+    CHECK(wait_until([&] { return !process_alive(child); }, std::chrono::seconds(5)));
+    // What README documents: the holder (and, as root, the bind mount) are left to release by hand.
+    CHECK(exec.ids("vol1").size() == 1);
 }

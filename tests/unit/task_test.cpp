@@ -280,10 +280,9 @@ TEST_CASE("task_volumes_from_environment reads EXPLICITCREATE as mesos-module-dv
         Row{"True", true},
         Row{" true ", true},
         Row{"false", false},
-        Row{"1", false},
-        Row{"yes", false},
+        Row{"FALSE", false},
+        Row{" False", false},
         Row{"", false},
-        Row{"truex", false},
     }));
     INFO("DVDI_VOLUME_EXPLICITCREATE=\"" << value << "\"");
 
@@ -298,6 +297,9 @@ TEST_CASE("task_volumes_from_environment rejects bad variables with a usage erro
 {
     using Row = std::tuple<EnvironmentList, std::string>;
     const auto row = GENERATE(table<EnvironmentList, std::string>({
+        Row{{{"DVDI_VOLUME_NAME", "v"}, {"DVDI_VOLUME_EXPLICITCREATE", "yes"}}, "DVDI_VOLUME_EXPLICITCREATE: expected"},
+        Row{{{"DVDI_VOLUME_NAME2", "v"}, {"DVDI_VOLUME_EXPLICITCREATE2", "1"}}, "DVDI_VOLUME_EXPLICITCREATE2"},
+        Row{{{"DVDI_VOLUME_NAME", "v"}, {"DVDI_VOLUME_EXPLICITCREATE", "truex"}}, "\"truex\""},
         Row{{{"DVDI_VOLUME_NAMES", "x"}}, "DVDI_VOLUME_NAMES"},
         Row{{{"DVDI_VOLUME_NAME10", "x"}}, "DVDI_VOLUME_NAME10"},
         Row{{{"DVDI_VOLUME_NAME", "v"}, {"DVDI_VOLUME_DRIVERX", "x"}}, "DVDI_VOLUME_DRIVERX"},
@@ -332,7 +334,6 @@ TEST_CASE("parse_volume_flag splits DRIVER:NAME[:CONTAINERPATH] at the first two
         Row{"local:vol", "local|vol|{}||implicit|"},
         Row{"rexray:vol:/tmp/vcli-unit-never-created/a", "rexray|vol|{}|/tmp/vcli-unit-never-created/a|implicit|"},
         Row{"rexray:vol:/tmp/vcli-unit-never-created/a:b", "rexray|vol|{}|/tmp/vcli-unit-never-created/a:b|implicit|"},
-        Row{"local:vol:/", "local|vol|{}|/|implicit|"},
     }));
     INFO("--volume=" << value);
 
@@ -353,6 +354,8 @@ TEST_CASE("parse_volume_flag rejects malformed values with a usage error", "[tas
         Row{"local:vol:", "empty container path"},
         Row{"local:vol:relative/path", "must be absolute"},
         Row{"local:vol:/vcli-unit-no-such-dir/a", "must exist"},
+        Row{"local:vol:/", "system directory"},
+        Row{"local:vol:/tmp/", "system directory"},
         Row{"local:v\nx", "newline"},
     }));
     const std::string value = std::get<0>(row);
@@ -366,17 +369,42 @@ TEST_CASE("validate_container_path wants an absolute path that exists unless und
 {
     SECTION("accepted")
     {
-        const auto path = GENERATE(as<std::string>{}, "/", "/tmp", "/tmp/vcli-unit-never-created/deep/er", "/proc");
+        const auto path = GENERATE(as<std::string>{}, "/tmp/vcli-unit-never-created/deep/er", "/mnt", "/usr/bin",
+                                   "//usr//bin/", "/var/lib");
         INFO(path);
         CHECK_NOTHROW(validate_container_path(path));
     }
     SECTION("refused")
     {
-        const auto path =
-            GENERATE(as<std::string>{}, "", "tmp/x", "./x", "/vcli-unit-no-such-dir", "/proc/no-such-dir");
+        const auto path = GENERATE(as<std::string>{}, "", "tmp/x", "./x", "/vcli-unit-no-such-dir", "/tmp/a/../../etc");
         INFO(path);
         CHECK_THROWS_AS(validate_container_path(path), UsageError);
     }
+}
+
+TEST_CASE("validate_container_path refuses a system directory, or anything under a kernel file system", "[task][flag]")
+{
+    const auto path =
+        GENERATE(as<std::string>{}, "/", "//", "/tmp", "/tmp/", "/proc", "/proc/1", "/sys", "/sys/fs/cgroup", "/dev",
+                 "/dev/shm", "/etc", "/usr", "/var", "/run", "/boot", "/bin", "/sbin", "/lib", "/root");
+    INFO(path);
+
+    CHECK_THAT(thrown<UsageError>([&] { validate_container_path(path); }), Contains("system directory"));
+}
+
+TEST_CASE("validate_container_path refuses a symlink in a parent component but not as the last one", "[task][flag]")
+{
+    TempDir dir;
+    const std::string real = dir.make_dir("real");
+    dir.make_dir("real/data");
+    const std::string link = dir.file("link");
+    REQUIRE(::symlink(real.c_str(), link.c_str()) == 0);
+
+    CHECK_THAT(thrown<UsageError>([&] { validate_container_path(link + "/data"); }),
+               Contains("\"" + link + "\" is a symlink"));
+    CHECK_THAT(thrown<UsageError>([&] { validate_container_path(link + "/new/deeper"); }), Contains("symlink"));
+    CHECK_NOTHROW(validate_container_path(link));
+    CHECK_NOTHROW(validate_container_path(real + "/data"));
 }
 
 TEST_CASE("run_task mounts in order, runs the command with the mountpoints, then unmounts in reverse order",
@@ -549,12 +577,18 @@ TEST_CASE("run_task releases every volume even when one unmount fails", "[task][
                                "b unmount v2 id-v2 (after)", "a get v1 (after)", "a unmount v1 id-v1 (after)"});
 }
 
-TEST_CASE("run_task forwards TERM, INT and HUP to the command and returns its status", "[task][run][signal]")
+TEST_CASE("run_task forwards every terminating signal to the command and returns its status", "[task][run][signal]")
 {
     const auto [signal, name] = GENERATE(table<int, std::string>({
         std::make_tuple(SIGTERM, std::string("TERM")),
         std::make_tuple(SIGINT, std::string("INT")),
         std::make_tuple(SIGHUP, std::string("HUP")),
+        std::make_tuple(SIGUSR1, std::string("USR1")),
+        std::make_tuple(SIGUSR2, std::string("USR2")),
+        std::make_tuple(SIGALRM, std::string("ALRM")),
+        std::make_tuple(SIGQUIT, std::string("QUIT")),
+        std::make_tuple(SIGPIPE, std::string("PIPE")),
+        std::make_tuple(SIGVTALRM, std::string("VTALRM")),
     }));
     INFO("SIG" << name);
     TaskFixture fixture;

@@ -38,8 +38,9 @@ std::vector<TaskVolume> task_volumes_from_environment(const EnvironmentList& env
 // container path may hold more). Throws UsageError.
 TaskVolume parse_volume_flag(const std::string& value);
 
-// Checks a container path as mesos-module-dvdi did: absolute, and existing unless under /tmp.
-// Throws UsageError.
+// Checks a container path: absolute, without . or .. components, not a system directory (/, /tmp,
+// /etc, /usr, /var, /run, /boot, ... or anything under /proc, /sys, /dev), no symlink in a parent
+// component, and existing unless under /tmp (as mesos-module-dvdi). Throws UsageError.
 void validate_container_path(const std::string& path);
 
 struct TaskSettings {
@@ -52,10 +53,13 @@ struct TaskSettings {
     std::function<VolumeLock(const TaskVolume&)> lock_volume;
 };
 
-// Mounts `volumes` in order (attaching each container path: a bind mount when the process may
-// mount, else a symlink, replacing one left by an earlier run), runs `command` (no shell) with
-// the mountpoint variables added to `environment`, forwards SIGTERM, SIGINT and SIGHUP to it,
-// then unmounts in reverse order. Returns the command's exit status (128+N for a signal).
+// Mounts `volumes` in order (attaching each container path, resolved without following any
+// symlink: a bind mount when the process may mount, else a symlink, replacing one left by an
+// earlier run), runs `command` (no shell) with the mountpoint variables added to `environment`,
+// passes on every signal whose default action terminates (all but SIGKILL) to it, then unmounts
+// in reverse order. Returns the command's exit status (128+N for a signal); a signal before the
+// command starts releases what was mounted and returns 128+N. The command gets the caller's
+// signal dispositions and is killed (PR_SET_PDEATHSIG) if this process dies without unmounting.
 // If a mount fails, the volumes already mounted are unmounted, the command is not run and the
 // mount's error is thrown. A cleanup failure after a successful command is thrown too.
 int run_task(const std::vector<TaskVolume>& volumes, const std::vector<std::string>& command,
