@@ -2,7 +2,6 @@
 
 #include <volumecli/error.hpp>
 
-#include "printable.hpp"
 #include "regular_file.hpp"
 
 #include <openssl/bio.h>
@@ -79,7 +78,7 @@ std::optional<std::string> read_optional_file(const std::string& path)
         return std::nullopt;
     }
     if (!read.ok()) {
-        throw UnreachableError("cannot read " + printable(path) + ": " + read.problem);
+        throw UnreachableError("cannot read " + printable_text(path) + ": " + read.problem);
     }
     return std::move(read.text);
 }
@@ -478,7 +477,7 @@ std::optional<std::string> node_uuid_from_certificate(const std::string& path)
         return std::nullopt;
     }
     if (!read.ok()) {
-        throw UnreachableError("cannot read " + printable(path) + ": " + read.problem);
+        throw UnreachableError("cannot read " + printable_text(path) + ": " + read.problem);
     }
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(read.text.data(), static_cast<int>(read.text.size())),
                                                   &BIO_free);
@@ -619,7 +618,7 @@ ResolvedSettings resolve_settings(const FlockerSettings& settings, bool connect)
             try {
                 host = agent_yml_hostname(*text);
             } catch (const std::invalid_argument& error) {
-                throw UnreachableError(printable(agent_yml) +
+                throw UnreachableError(printable_text(agent_yml) +
                                        ": cannot read control-service.hostname: " + error.what());
             }
         }
@@ -633,8 +632,8 @@ ResolvedSettings resolve_settings(const FlockerSettings& settings, bool connect)
     if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
         *host = host->substr(1, host->size() - 2);
     }
-    if (host->find_first_of(" \t\r\n/[]@?#") != std::string::npos || printable(*host) != *host) {
-        throw UsageError("invalid control service host \"" + printable(*host) + "\"");
+    if (host->find_first_of(" \t\r\n/[]@?#") != std::string::npos || printable_text(*host) != *host) {
+        throw UsageError("invalid control service host \"" + printable_text(*host) + "\"");
     }
     const std::string port =
         flag_or_env(settings.control_port, "--control-port", environment, "FLOCKER_CONTROL_SERVICE_PORT")
@@ -661,9 +660,9 @@ ResolvedSettings resolve_settings(const FlockerSettings& settings, bool connect)
                           .value_or(etc + "plugin.crt");
     files.key_file = flag_or_env(settings.key_file, "--key", environment, "FLOCKER_CONTROL_SERVICE_CLIENT_KEY_FILE")
                          .value_or(etc + "plugin.key");
-    require_readable(files.ca_file, "the cluster CA certificate " + printable(files.ca_file),
+    require_readable(files.ca_file, "the cluster CA certificate " + printable_text(files.ca_file),
                      "--cacert, FLOCKER_CONTROL_SERVICE_CA_FILE");
-    require_readable(files.cert_file, "the client certificate " + printable(files.cert_file),
+    require_readable(files.cert_file, "the client certificate " + printable_text(files.cert_file),
                      "--cert, FLOCKER_CONTROL_SERVICE_CLIENT_CERT_FILE");
     // The key's path is not repeated: it is a secret's location.
     require_readable(files.key_file, "the client private key", "--key, FLOCKER_CONTROL_SERVICE_CLIENT_KEY_FILE");

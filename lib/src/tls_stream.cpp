@@ -1,6 +1,5 @@
 #include "stream.hpp"
 
-#include "printable.hpp"
 #include "regular_file.hpp"
 
 #include <volumecli/error.hpp>
@@ -116,7 +115,7 @@ std::unique_ptr<BIO, BioDeleter> memory_bio(const std::string& bytes)
 // As SSL_CTX_load_verify_locations(path): every certificate (and CRL) in the file is trusted.
 void load_ca_file(SSL_CTX* context, const std::string& path)
 {
-    const std::string failure = "TLS: cannot load CA certificates from " + printable(path);
+    const std::string failure = "TLS: cannot load CA certificates from " + printable_text(path);
     const std::string pem = read_pem(path, failure);
     const auto bio = memory_bio(pem);
     const std::unique_ptr<STACK_OF(X509_INFO), InfoStackDeleter> infos(
@@ -149,7 +148,7 @@ void load_ca_file(SSL_CTX* context, const std::string& path)
 // As SSL_CTX_use_certificate_chain_file(path): the first certificate is ours, the rest its chain.
 void load_client_certificate(SSL_CTX* context, const std::string& path)
 {
-    const std::string failure = "TLS: cannot load client certificate " + printable(path);
+    const std::string failure = "TLS: cannot load client certificate " + printable_text(path);
     const std::string pem = read_pem(path, failure);
     const auto bio = memory_bio(pem);
     const std::unique_ptr<X509, X509Deleter> leaf(PEM_read_bio_X509_AUX(bio.get(), nullptr, no_passphrase, nullptr));

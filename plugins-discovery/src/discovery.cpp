@@ -3,7 +3,6 @@
 #include <volumecli/error.hpp>
 
 #include "json_fields.hpp"
-#include "printable.hpp"
 #include "regular_file.hpp"
 
 #include <nlohmann/json.hpp>
@@ -28,7 +27,7 @@ constexpr std::size_t k_max_tls_file_bytes = 1024U * 1024U;
 // "plugin spec FILE: what", with the file name (and `what`) kept whole and on one line.
 UnreachableError spec_error(const std::string& origin, const std::string& what)
 {
-    return UnreachableError("plugin spec " + printable(origin) + ": " + what);
+    return UnreachableError("plugin spec " + printable_text(origin) + ": " + what);
 }
 
 // The spec's bytes; nullopt when nothing is at `path` (the next place is looked at). Anything there
@@ -41,7 +40,7 @@ std::optional<std::string> read_spec(const std::string& path)
         return std::nullopt;
     }
     if (!read.ok()) {
-        throw UnreachableError("cannot read plugin spec " + printable(path) + ": " + read.problem);
+        throw UnreachableError("cannot read plugin spec " + printable_text(path) + ": " + read.problem);
     }
     return std::move(read.text);
 }
@@ -50,16 +49,17 @@ std::string require_spec(const std::string& path)
 {
     auto text = read_spec(path);
     if (!text) {
-        throw UnreachableError("cannot read plugin spec " + printable(path) + ": " + std::strerror(ENOENT));
+        throw UnreachableError("cannot read plugin spec " + printable_text(path) + ": " + std::strerror(ENOENT));
     }
     return std::move(*text);
 }
 
 Endpoint endpoint_from_address(const std::string& address, const std::string& origin)
 {
-    if (printable(address) != address) {
+    if (printable_text(address) != address) {
         // Checked here, as the address is shown: a NUL would cut the message short.
-        throw spec_error(origin, "invalid plugin address \"" + printable(address) + "\": contains a control character");
+        throw spec_error(origin,
+                         "invalid plugin address \"" + printable_text(address) + "\": contains a control character");
     }
     try {
         return parse_endpoint_url(address);
@@ -94,7 +94,7 @@ void require_file(const std::string& path, const char* what, const std::string& 
         return;
     }
     // A private key's location is not repeated in messages.
-    throw spec_error(origin, what + (show_path ? " " + printable(path) : std::string()) + ": " + read.problem);
+    throw spec_error(origin, what + (show_path ? " " + printable_text(path) : std::string()) + ": " + read.problem);
 }
 
 bool is_socket(const std::string& path)
@@ -201,7 +201,7 @@ Endpoint parse_spec(const std::string& text, const std::string& origin)
 {
     const auto first = text.find_first_not_of(" \t\r\n\v\f");
     if (first == std::string::npos) {
-        throw UnreachableError("plugin spec " + printable(origin) + " is empty");
+        throw UnreachableError("plugin spec " + printable_text(origin) + " is empty");
     }
     const std::string address = text.substr(first, text.find_last_not_of(" \t\r\n\v\f") - first + 1);
     Endpoint endpoint = endpoint_from_address(address, origin);

@@ -3,7 +3,6 @@
 #include <volumecli/error.hpp>
 
 #include "json_fields.hpp"
-#include "printable.hpp"
 #include "regular_file.hpp"
 
 #include <nlohmann/json.hpp>
@@ -210,7 +209,7 @@ std::optional<ManagedPlugin> find_managed_plugin(const std::string& name, const 
     if (match == nullptr) {
         return std::nullopt;
     }
-    const std::string shown = printable(match->name.empty() ? match->id : match->name);
+    const std::string shown = printable_text(match->name.empty() ? match->id : match->name);
     if (!match->enabled) {
         throw UnreachableError("managed plugin " + shown + " is disabled (docker plugin enable " + shown + ")");
     }
@@ -219,8 +218,8 @@ std::optional<ManagedPlugin> find_managed_plugin(const std::string& name, const 
                                " in Config.Interface.Types of " + match->file + ")");
     }
     if (match->socket.empty() || match->socket.find('/') != std::string::npos ||
-        printable(match->socket) != match->socket || match->id.find('/') != std::string::npos ||
-        match->id.find("..") != std::string::npos || printable(match->id) != match->id) {
+        printable_text(match->socket) != match->socket || match->id.find('/') != std::string::npos ||
+        match->id.find("..") != std::string::npos || printable_text(match->id) != match->id) {
         throw UnreachableError("managed plugin config " + match->file + ": invalid Id or Config.Interface.Socket");
     }
     ManagedPlugin plugin;

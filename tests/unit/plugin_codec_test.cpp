@@ -366,7 +366,7 @@ TEST_CASE("codec decoders give one clean line for invalid JSON, without nlohmann
     CHECK(message("{\"Mountpoint\":1e999}") == "invalid JSON in reply at byte 19: number overflow parsing '1e999'");
     CHECK(message("{\"Mountpoint\":\"\xff\"}") ==
           "invalid JSON in reply at byte 16: syntax error while parsing value - invalid string: ill-formed UTF-8 byte; "
-          "last read: '\"\xff'");
+          "last read: '\"\\xff'");  // the message shows the bad byte as \xff, never raw
     CHECK(message("") == "invalid JSON in reply: empty body");
     CHECK(message(std::string(65, '[')) == "reply nested deeper than 64 levels");
     // A non-200 body is read under the same limits; anything it cannot read is shown as text.
