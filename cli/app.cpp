@@ -152,17 +152,22 @@ OpenedDriver open_driver(const CliOptions& options, const std::string& name_key 
         endpoint.tls_files = options.tls_files;
     } else {
         discovery::validate_plugin_name(options.driver);
+        // A Docker plugin called "flocker" wins, as in dvdcli; without one, the control service.
+        bool control_service = false;
         try {
-            // A Docker plugin called "flocker" wins, as in dvdcli; without one, the control service.
-            if (options.driver == "flocker" && !discovery::find_plugin(options.driver, options.search_paths)) {
-                return {open_flocker_driver(options, name_key), options.driver};
+            control_service =
+                options.driver == "flocker" && !discovery::find_plugin(options.driver, options.search_paths);
+            if (!control_service) {
+                auto location =
+                    discovery::locate_plugin(options.driver, options.search_paths, options.docker_root, settings.retry);
+                endpoint = std::move(location.endpoint);
+                managed = std::move(location.managed);
             }
-            auto location =
-                discovery::locate_plugin(options.driver, options.search_paths, options.docker_root, settings.retry);
-            endpoint = std::move(location.endpoint);
-            managed = std::move(location.managed);
         } catch (const Error& error) {
             rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+        }
+        if (control_service) {
+            return {open_flocker_driver(options, name_key), options.driver};  // names the driver itself
         }
     }
     if (!options.plugin_address && (!options.tls_files.ca_file.empty() || !options.tls_files.cert_file.empty() ||

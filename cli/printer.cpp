@@ -73,7 +73,10 @@ std::string render_check(const CheckReport& report, OutputFormat format)
     if (format == OutputFormat::json) {
         return to_json(report) + "\n";
     }
-    std::string out = "dvdcli check: driver \"" + report.driver + "\", scratch volume \"" + report.volume + "\"\n";
+    // The plugin's words in the notes (a mountpoint, a name) are escaped: one line each, no terminal
+    // control sequences.
+    std::string out = "dvdcli check: driver \"" + printable_text(report.driver) + "\", scratch volume \"" +
+                      printable_text(report.volume) + "\"\n";
     out += "STEP           RESULT   TIME(ms)  CALL\n";
     const auto pad = [](std::string text, std::size_t width) {
         text.resize(std::max(width, text.size() + 1), ' ');
@@ -90,7 +93,7 @@ std::string render_check(const CheckReport& report, OutputFormat format)
         warned += step.status == StepStatus::warn ? 1 : 0;
         out += pad(step.name, 15) + pad(result, 9) + pad(milliseconds_text(step.duration), 10) + step.call + "\n";
         for (const auto& note : step.notes) {
-            out += "    " + note + "\n";
+            out += "    " + printable_text(note) + "\n";
         }
     }
     out += report.passed() ? "PASS" : "FAIL";

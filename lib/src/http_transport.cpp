@@ -3,6 +3,7 @@
 #include <volumecli/error.hpp>
 #include <volumecli/version.hpp>
 
+#include "resolve.hpp"
 #include "stream.hpp"
 
 #include <spdlog/spdlog.h>
@@ -24,24 +25,6 @@
 namespace volumecli {
 
 namespace detail {
-
-UniqueFd::~UniqueFd()
-{
-    if (m_fd >= 0) {
-        ::close(m_fd);
-    }
-}
-
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept
-{
-    if (this != &other) {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
-        m_fd = other.release();
-    }
-    return *this;
-}
 
 void wait_ready(int fd, short events, Clock::time_point deadline, const char* waiting_for)
 {
@@ -123,6 +106,8 @@ std::unique_ptr<Stream> make_plain_stream(UniqueFd fd)
 
 namespace {
 
+using detail::AddressList;
+using detail::resolve_endpoint;
 using detail::Stream;
 using detail::UniqueFd;
 
@@ -185,24 +170,10 @@ UniqueFd connect_unix(const std::string& path, Clock::time_point deadline)
 
 UniqueFd connect_tcp(const Endpoint& endpoint, Clock::time_point deadline)
 {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* found = nullptr;
     const std::string shown = endpoint.host + ":" + endpoint.port;
-    // "localhost" is the loopback interface (RFC 6761) even where /etc/hosts does not say so: with
-    // no node name, getaddrinfo returns the loopback addresses.
-    const bool loopback =
-        endpoint.host == "localhost" ||
-        (endpoint.host.size() > 10 && endpoint.host.compare(endpoint.host.size() - 10, 10, ".localhost") == 0);
-    const char* node = loopback ? nullptr : endpoint.host.c_str();
-    if (const int rc = ::getaddrinfo(node, endpoint.port.c_str(), &hints, &found); rc != 0) {
-        throw TransportError("resolve " + endpoint.host + ": " + ::gai_strerror(rc));
-    }
-    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
+    const AddressList addresses = resolve_endpoint(endpoint);
     std::string last_error = "no address";
-    for (const addrinfo* candidate = found; candidate != nullptr; candidate = candidate->ai_next) {
+    for (const addrinfo* candidate = addresses.get(); candidate != nullptr; candidate = candidate->ai_next) {
         UniqueFd fd(::socket(candidate->ai_family, candidate->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                              candidate->ai_protocol));
         if (fd.get() < 0) {
@@ -295,8 +266,13 @@ ParsedHead parse_head(const std::string& head)
             if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string::npos) {
                 throw ProtocolError("invalid Content-Length \"" + value.substr(0, 32) + "\"");
             }
+            const std::size_t length = std::stoull(value);
+            // Two lengths that differ leave the body's end to a guess: refused, as Go does.
+            if (parsed.has_length && length != parsed.content_length) {
+                throw ProtocolError("reply has two different Content-Length headers");
+            }
             parsed.has_length = true;
-            parsed.content_length = std::stoull(value);
+            parsed.content_length = length;
         } else if (name == "transfer-encoding") {
             parsed.chunked = lower(value).find("chunked") != std::string::npos;
         } else if (name == "connection") {

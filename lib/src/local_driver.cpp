@@ -5,6 +5,7 @@
 
 #include "local_mount.hpp"
 #include "local_tree.hpp"
+#include "paths.hpp"
 #include "regular_file.hpp"
 
 #include <nlohmann/json.hpp>
@@ -128,20 +129,7 @@ VolumeLock lock_local_volume(const std::string& root, const std::string& volume,
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
         system_error("create directory " + dir);
     }
-    struct stat info {};
-    if (::lstat(dir.c_str(), &info) != 0) {
-        system_error("lock directory " + dir);
-    }
-    std::string problem;
-    if (S_ISLNK(info.st_mode)) {
-        problem = "is a symlink";
-    } else if (!S_ISDIR(info.st_mode)) {
-        problem = "is not a directory";
-    } else if (info.st_uid != ::geteuid()) {
-        problem = "belongs to uid " + std::to_string(info.st_uid) + ", not to this user";
-    } else if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        problem = "may be written by other users";
-    }
+    const std::string problem = private_directory_problem(dir, "lock directory");
     if (!problem.empty()) {
         throw DriverError("lock directory " + dir + " " + problem + "; refusing it (remove it and run again)");
     }

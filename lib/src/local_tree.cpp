@@ -4,6 +4,7 @@
 #include <volumecli/local_driver.hpp>
 
 #include "local_mount.hpp"
+#include "unique_fd.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -31,23 +32,6 @@ constexpr int k_max_depth = 12;
 {
     throw DriverError(what + ": " + std::strerror(error));
 }
-
-class Descriptor {
-public:
-    explicit Descriptor(int fd) : m_fd(fd) {}
-    Descriptor(const Descriptor&) = delete;
-    Descriptor& operator=(const Descriptor&) = delete;
-    ~Descriptor()
-    {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
-    }
-    [[nodiscard]] int get() const { return m_fd; }
-
-private:
-    int m_fd;
-};
 
 class Directory {
 public:
@@ -112,7 +96,7 @@ private:
         if (errno != EISDIR) {
             fail("delete " + path, errno);
         }
-        const Descriptor child(open_directory(dir, name, path));
+        const detail::UniqueFd child(open_directory(dir, name, path));
         if (depth + 1 >= k_max_depth) {
             move_to_top(dir, name, path);
             return true;
@@ -186,7 +170,7 @@ private:
 
 void delete_tree(const std::string& path)
 {
-    const Descriptor top(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    const detail::UniqueFd top(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (top.get() < 0) {
         if (errno == ENOENT) {
             return;

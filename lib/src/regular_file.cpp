@@ -1,5 +1,7 @@
 #include "regular_file.hpp"
 
+#include "unique_fd.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,23 +41,6 @@ FileRead failure(int error, std::string problem)
     return read;
 }
 
-class Descriptor {
-public:
-    explicit Descriptor(int fd) : m_fd(fd) {}
-    Descriptor(const Descriptor&) = delete;
-    Descriptor& operator=(const Descriptor&) = delete;
-    ~Descriptor()
-    {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
-    }
-    [[nodiscard]] int get() const { return m_fd; }
-
-private:
-    int m_fd;
-};
-
 }  // namespace
 
 FileRead read_regular_file(const std::string& path, std::size_t max_bytes, Links links)
@@ -67,7 +52,7 @@ FileRead read_regular_file(const std::string& path, std::size_t max_bytes, Links
     if (links == Links::refuse) {
         flags |= O_NOFOLLOW;
     }
-    const Descriptor fd(::open(path.c_str(), flags));
+    const detail::UniqueFd fd(::open(path.c_str(), flags));
     if (fd.get() < 0) {
         const int error = errno;
         if (error == ELOOP && links == Links::refuse) {

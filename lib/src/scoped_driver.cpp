@@ -1,38 +1,13 @@
 #include <volumecli/scoped_driver.hpp>
 
+#include "paths.hpp"
+
 #include <utility>
 #include <vector>
 
 namespace volumecli {
 
 namespace {
-
-// Go's filepath.Clean for absolute paths: no empty, "." or ".." components.
-std::string clean_absolute(const std::string& path)
-{
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        const auto slash = path.find('/', start);
-        const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-        if (part == "..") {
-            if (!parts.empty()) {
-                parts.pop_back();
-            }
-        } else if (!part.empty() && part != ".") {
-            parts.push_back(part);
-        }
-        if (slash == std::string::npos) {
-            break;
-        }
-        start = slash + 1;
-    }
-    std::string cleaned;
-    for (const auto& part : parts) {
-        cleaned += "/" + part;
-    }
-    return cleaned.empty() ? "/" : cleaned;
-}
 
 class ScopedDriver final : public Driver {
 public:
@@ -87,9 +62,9 @@ std::string scoped_path(const PluginFilesystem& filesystem, const std::string& p
     // As Docker, a plain string prefix: the host path must be the one dockerd would use.
     const std::string& propagated = filesystem.propagated_mount;
     if (!propagated.empty() && path.compare(0, propagated.size(), propagated) == 0) {
-        return clean_absolute(filesystem.plugin_dir + "/propagated-mount/" + path.substr(propagated.size()));
+        return clean_absolute_path(filesystem.plugin_dir + "/propagated-mount/" + path.substr(propagated.size()));
     }
-    return clean_absolute(filesystem.plugin_dir + "/rootfs/" + path);
+    return clean_absolute_path(filesystem.plugin_dir + "/rootfs/" + path);
 }
 
 std::unique_ptr<Driver> make_scoped_driver(std::unique_ptr<Driver> inner, PluginFilesystem filesystem)

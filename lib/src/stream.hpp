@@ -2,6 +2,8 @@
 
 // A connected byte stream with deadlines: plain socket or TLS. Internal to the transport.
 
+#include "unique_fd.hpp"
+
 #include <volumecli/endpoint.hpp>
 #include <volumecli/transport.hpp>
 
@@ -10,29 +12,6 @@
 #include <string>
 
 namespace volumecli::detail {
-
-// Owns a file descriptor.
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) : m_fd(fd) {}
-    ~UniqueFd();
-    UniqueFd(UniqueFd&& other) noexcept : m_fd(other.release()) {}
-    UniqueFd& operator=(UniqueFd&& other) noexcept;
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-
-    [[nodiscard]] int get() const { return m_fd; }
-    int release()
-    {
-        const int fd = m_fd;
-        m_fd = -1;
-        return fd;
-    }
-
-private:
-    int m_fd = -1;
-};
 
 class Stream {
 public:

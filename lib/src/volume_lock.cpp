@@ -4,6 +4,8 @@
 #include <volumecli/mount_id.hpp>
 
 #include "durations.hpp"
+#include "paths.hpp"
+#include "resolve.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -46,25 +48,9 @@ void make_dir(const std::string& path)
     }
 }
 
-// Nobody else may replace what is inside a directory that only we own and only we may write, so
-// checking it once (without following a symlink) makes every path below it safe to use.
 void check_private_dir(const std::string& path, const char* what)
 {
-    struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0) {
-        system_error(std::string(what) + " " + path, errno);
-    }
-    std::string problem;
-    if (S_ISLNK(info.st_mode)) {
-        problem = "is a symlink";
-    } else if (!S_ISDIR(info.st_mode)) {
-        problem = "is not a directory";
-    } else if (info.st_uid != ::geteuid()) {
-        problem = "belongs to uid " + std::to_string(info.st_uid) + ", not to this user (uid " +
-                  std::to_string(::geteuid()) + ")";
-    } else if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        problem = "may be written by other users";
-    }
+    const std::string problem = private_directory_problem(path, what);
     if (!problem.empty()) {
         throw UsageError(std::string(what) + " " + path + " " + problem +
                          "; refusing it for lock files (choose another with --run-dir or DVDCLI_RUN_DIR)");
@@ -88,34 +74,6 @@ std::string holder_of(int fd)
     return digits ? pid : std::string();
 }
 
-// "/a//b/./c" -> "/a/b/c", and ".." takes the previous component: what realpath would give
-// without symlinks, for a path that does not exist (yet).
-std::string lexically_normal(const std::string& path)
-{
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        const auto slash = path.find('/', start);
-        const auto part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-        if (part == "..") {
-            if (!parts.empty()) {
-                parts.pop_back();
-            }
-        } else if (!part.empty() && part != ".") {
-            parts.push_back(part);
-        }
-        if (slash == std::string::npos) {
-            break;
-        }
-        start = slash + 1;
-    }
-    std::string out;
-    for (const auto& part : parts) {
-        out += "/" + part;
-    }
-    return out.empty() ? "/" : out;
-}
-
 std::optional<std::string> real_path(const std::string& path)
 {
     char resolved[PATH_MAX];
@@ -130,7 +88,7 @@ std::string canonical_socket_path(const std::string& path)
     if (auto resolved = real_path(path)) {
         return *resolved;
     }
-    const std::string normal = lexically_normal(path);
+    const std::string normal = clean_absolute_path(path);
     const auto slash = normal.rfind('/');
     if (slash != std::string::npos && slash > 0) {
         if (auto dir = real_path(normal.substr(0, slash))) {
@@ -138,6 +96,32 @@ std::string canonical_socket_path(const std::string& path)
         }
     }
     return normal;
+}
+
+// The host as the lock knows it: the least of its resolved addresses' texts (detail::address_text,
+// so every loopback spelling is "loopback"), the same for any spelling and whatever order a
+// resolver returns them in; a name that does not resolve stays as written, in lower case (its
+// connection fails anyway).
+std::string host_key(const Endpoint& endpoint)
+{
+    try {
+        const detail::AddressList addresses = detail::resolve_endpoint(endpoint);
+        std::string least;
+        for (const addrinfo* address = addresses.get(); address != nullptr; address = address->ai_next) {
+            const std::string text = detail::address_text(*address);
+            if (least.empty() || text < least) {
+                least = text;
+            }
+        }
+        if (!least.empty()) {
+            return least;
+        }
+    } catch (const TransportError&) {
+    }
+    std::string host = endpoint.host;
+    std::transform(host.begin(), host.end(), host.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
 }  // namespace
@@ -153,13 +137,7 @@ std::string endpoint_lock_key(const Endpoint& endpoint)
         }
         return "unix://" + canonical_socket_path(path);
     }
-    std::string host = endpoint.host;
-    std::transform(host.begin(), host.end(), host.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (host.find(':') != std::string::npos) {
-        host = "[" + host + "]";
-    }
-    return std::string(endpoint.tls ? "https://" : "tcp://") + host + ":" + endpoint.port;
+    return std::string(endpoint.tls ? "https://" : "tcp://") + host_key(endpoint) + ":" + endpoint.port;
 }
 
 VolumeLock::VolumeLock(const std::string& path, const std::string& volume, milliseconds timeout) : m_path(path)

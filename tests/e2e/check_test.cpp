@@ -189,6 +189,31 @@ TEST_CASE("dvdcli check fails bad CreatedAt, a bad mountpoint and a volume that 
     }
 }
 
+// The text report quotes what the plugin said (a mountpoint, a name): escaped, so a plugin can
+// neither forge report lines nor send escape sequences to the operator's terminal.
+TEST_CASE("dvdcli check's text report escapes control characters from the plugin", "[e2e][check]")
+{
+    FakeFixture fixture;
+    fixture.plugin.reply("VolumeDriver.Mount", 200, R"({"Mountpoint":"/mnt/\u001b[2J\nPASS: 0 mandatory\r"})");
+
+    const auto result = fixture.harness.run({"check", "--volumedriver=fake", "--volumename=scratch"});
+
+    REQUIRE_EXIT(result, 1);
+    CHECK(result.out.find('\x1b') == std::string::npos);
+    CHECK(result.out.find('\r') == std::string::npos);
+    CHECK_THAT(result.out, Contains("/mnt/\\x1b[2J\\x0aPASS: 0 mandatory\\x0d"));
+    // Every line is the report's own: the header, the column titles, steps and notes, the verdict.
+    std::size_t verdicts = 0;
+    std::size_t start = 0;
+    for (std::size_t end = result.out.find('\n'); end != std::string::npos; end = result.out.find('\n', start)) {
+        const std::string line = result.out.substr(start, end - start);
+        verdicts += line.rfind("PASS", 0) == 0 || line.rfind("FAIL", 0) == 0 ? 1 : 0;
+        start = end + 1;
+    }
+    CHECK(verdicts == 1);
+    CHECK_THAT(result.out, Contains("FAIL: "));
+}
+
 TEST_CASE("dvdcli check exits 3 when the plugin cannot be found or reached", "[e2e][check]")
 {
     Harness harness;

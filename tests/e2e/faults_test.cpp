@@ -386,6 +386,15 @@ TEST_CASE("faults: replies without a body or with LF line ends are complete at o
         Row{"100 Continue, then 200, LF line ends",
             "HTTP/1.1 100 Continue\n\n" + with_length("HTTP/1.1 200 OK", good.body, "\n"), 0, ""},
         Row{"chunked 200 with LF line ends", chunked_with_lf(good.body), 0, ""},
+        Row{"200 with the same Content-Length twice",
+            "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(good.body.size()) + "\r\n" +
+                with_length("Server: fake", good.body, "\r\n"),
+            0, ""},
+        // Which one frames the body is anybody's guess (request smuggling): Go refuses the reply.
+        Row{"200 with two different Content-Lengths",
+            "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(good.body.size() + 100) + "\r\n" +
+                with_length("Server: fake", good.body, "\r\n"),
+            5, "reply has two different Content-Length headers"},
         Row{"six 1xx replies",
             std::string("HTTP/1.1 103 Early Hints\r\n\r\n") + "HTTP/1.1 103 Early Hints\r\n\r\n" +
                 "HTTP/1.1 103 Early Hints\r\n\r\n" + "HTTP/1.1 103 Early Hints\r\n\r\n" +
@@ -461,7 +470,9 @@ TEST_CASE("faults: replies of millions of JSON values are refused or decoded wit
     plugin.reply(row.command.call, 200, many_values(row.prefix, row.values, row.suffix));
     start(harness, plugin, Via::unix_socket);
 
-    const auto result = harness.run(with(row.command.args, {"--timeout=3"}));
+    // A timeout long enough for a sanitized build on a loaded machine: how fast decoding is, the
+    // benchmark measures (scripts/bench.sh); here, that it ends with the right result in bounds.
+    const auto result = harness.run(with(row.command.args, {"--timeout=30"}));
 
     if (row.exit_code == 0) {
         REQUIRE_EXIT(result, 0);
@@ -469,7 +480,7 @@ TEST_CASE("faults: replies of millions of JSON values are refused or decoded wit
     } else {
         REQUIRE_FAULT(result, row.exit_code, row.needle);
     }
-    CHECK(result.wall_time < bound(milliseconds(3000)));
+    CHECK(result.wall_time < bound(milliseconds(30000)));
     INFO("peak RSS " << result.peak_rss_kib << " KiB");
     if (volumecli::test::k_peak_rss_is_meaningful) {
         CHECK(result.peak_rss_kib > 0);

@@ -435,6 +435,14 @@ TEST_CASE("dvdcli --volumedriver=flocker uses the control service unless a Docke
         const auto result = cluster.run(k_dvdcli, {"list", "--volumedriver=flocker"}, env);
         REQUIRE_FAILED_RUN(result, 3, "dvdcli: error: driver \"flocker\": List: ");
     }
+    SECTION("no plugin and no usable configuration: the driver is named once")
+    {
+        Env env = cluster.environment();
+        env["FLOCKER_CONTROL_SERVICE_CA_FILE"] = cluster.dir.path() + "/missing-ca.pem";
+        const auto result = cluster.run(k_dvdcli, {"list", "--volumedriver=flocker"}, env);
+        REQUIRE_FAILED_RUN(result, 3, "dvdcli: error: driver \"flocker\": cannot read the cluster CA certificate");
+        CHECK_THAT(result.err, !Contains("driver \"flocker\": driver"));
+    }
     SECTION("a plugin socket called flocker wins")
     {
         plugin.start_unix(cluster.socket_dir + "/flocker.sock");

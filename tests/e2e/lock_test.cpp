@@ -103,6 +103,24 @@ struct LockHarness {
     [[nodiscard]] std::size_t count(const std::string& call) const { return plugin.requests_for(call).size(); }
 };
 
+// Mounts "newvol" (mount ID one-id) with `count` dvdcli processes at once, naming the plugin by
+// each of `spellings` in turn; every one must succeed.
+void mount_at_once(const LockHarness& fixture, const std::vector<std::string>& spellings, int count)
+{
+    std::vector<std::future<ProcessResult>> runs;
+    for (int i = 0; i < count; ++i) {
+        const std::string driver = spellings[static_cast<std::size_t>(i) % spellings.size()];
+        runs.push_back(std::async(std::launch::async, [&fixture, driver] {
+            return fixture.harness.run(
+                {"mount", driver, "--volumename=newvol", "--run-dir=" + fixture.run_dir, "--mountid=one-id"});
+        }));
+    }
+    for (auto& run : runs) {
+        const auto result = run.get();
+        REQUIRE_EXIT(result, 0);
+    }
+}
+
 // The Name field of a plugin request body, e.g. {"Name":"volA","ID":"..."} → volA.
 std::string name_in(const std::string& body)
 {
@@ -171,18 +189,7 @@ TEST_CASE("20 parallel dvdcli mounts of one plugin named in different ways send 
         "--plugin-addr=unix://" + linked_dir + "/fake.sock",
     };
 
-    std::vector<std::future<ProcessResult>> runs;
-    for (int i = 0; i < 20; ++i) {
-        const std::string driver = spellings[static_cast<std::size_t>(i) % spellings.size()];
-        runs.push_back(std::async(std::launch::async, [&fixture, driver] {
-            return fixture.harness.run(
-                {"mount", driver, "--volumename=newvol", "--run-dir=" + fixture.run_dir, "--mountid=one-id"});
-        }));
-    }
-    for (auto& run : runs) {
-        const auto result = run.get();
-        REQUIRE_EXIT(result, 0);
-    }
+    mount_at_once(fixture, spellings, 20);
 
     CHECK(fixture.count("VolumeDriver.Create") == 1);
     CHECK(fixture.count("VolumeDriver.Mount") == 20);
@@ -196,6 +203,28 @@ TEST_CASE("20 parallel dvdcli mounts of one plugin named in different ways send 
         ::closedir(dir);
     }
     CHECK(lock_files == 1);
+}
+
+// The same over TCP: a spec file, localhost, a loopback address and an http:// URL with a path
+// all lead to the one plugin listening on the loopback interface.
+TEST_CASE("20 parallel dvdcli mounts of a TCP plugin spelt as localhost or 127.0.0.1 send one Create", "[e2e][lock]")
+{
+    LockHarness fixture;
+    fixture.plugin.delay("VolumeDriver.Create", milliseconds(200));
+    const std::string port = std::to_string(fixture.plugin.start_tcp());
+    fixture.harness.dir().write_file("spec1/fake.spec", "tcp://127.0.0.1:" + port + "\n");
+    const std::vector<std::string> spellings = {
+        "--volumedriver=fake",
+        "--plugin-addr=tcp://localhost:" + port,
+        "--plugin-addr=http://LocalHost:" + port + "/plugin",
+        "--plugin-addr=tcp://127.0.0.1:" + port,
+    };
+
+    mount_at_once(fixture, spellings, 20);
+
+    CHECK(fixture.count("VolumeDriver.Create") == 1);
+    CHECK(fixture.count("VolumeDriver.Mount") == 20);
+    CHECK(exists(fixture.run_dir + "/locks/" + lock_name("tcp://loopback:" + port, "newvol")));
 }
 
 TEST_CASE("dvdcli mounts of different volumes run in parallel", "[e2e][lock]")

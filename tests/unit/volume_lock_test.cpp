@@ -216,8 +216,17 @@ TEST_CASE("endpoint_lock_key names a plugin by its resolved address, not its spe
     // A socket that is not there yet: its directory is resolved all the same.
     CHECK(key_of("unix://" + linked + "//later.sock") ==
           expected.substr(0, expected.size() - std::string("p.sock").size()) + "later.sock");
-    CHECK(key_of("tcp://LocalHost:8080") == "tcp://localhost:8080");
-    CHECK(key_of("http://localhost:8080/some/path") == "tcp://localhost:8080");
-    CHECK(key_of("https://Plugin.Example") == "https://plugin.example:443");
-    CHECK(key_of("tcp://[::1]:9000") == "tcp://[::1]:9000");
+    // Every way of writing this host's loopback interface is one plugin.
+    CHECK(key_of("tcp://LocalHost:8080") == "tcp://loopback:8080");
+    CHECK(key_of("http://localhost:8080/some/path") == "tcp://loopback:8080");
+    CHECK(key_of("tcp://127.0.0.1:8080") == "tcp://loopback:8080");
+    CHECK(key_of("tcp://127.1.2.3:8080") == "tcp://loopback:8080");
+    CHECK(key_of("tcp://[::1]:8080") == "tcp://loopback:8080");
+    CHECK(key_of("tcp://[::ffff:127.0.0.1]:8080") == "tcp://loopback:8080");
+    CHECK(key_of("https://127.0.0.1:8080") == "https://loopback:8080");
+    CHECK(key_of("tcp://127.0.0.1:8081") == "tcp://loopback:8081");
+    // Other addresses by their numeric text; a name that does not resolve, as written.
+    CHECK(key_of("tcp://192.0.2.7:9000") == "tcp://192.0.2.7:9000");
+    CHECK(key_of("tcp://[2001:DB8::1]:9000") == "tcp://[2001:db8::1]:9000");
+    CHECK(key_of("https://Plugin.Invalid") == "https://plugin.invalid:443");
 }

@@ -34,7 +34,9 @@ private:
 // The key a plugin's volumes are locked under, the same however the plugin was named (its name,
 // a spec file, --plugin-addr, a managed plugin's reference): "unix://" + the socket's canonical
 // path (symlinks, "//", "." and ".." resolved; when the socket is missing, its directory's), or
-// "tcp://host:port" / "https://host:port" with the host in lower case (http:// is tcp://).
+// "tcp://host:port" / "https://host:port" (http:// is tcp://) where host is the least of the
+// host's resolved addresses in numeric form, "loopback" for any loopback address (localhost,
+// 127.0.0.1 and ::1 are one plugin), or the name in lower case when it does not resolve.
 std::string endpoint_lock_key(const Endpoint& endpoint);
 
 // The lock file of (key, volume): <run_dir>/locks/<sha256_hex(key + '\0' + volume)>.lock, so any
