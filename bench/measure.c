@@ -1,8 +1,9 @@
-/* Runs one command and measures it: exit status, wall time and peak RSS (wait4's ru_maxrss).
+/* Runs one command and measures it: exit status, wall time, peak RSS (wait4's ru_maxrss) and CPU
+ * time (user and system).
  *
  *   volumecli-bench-measure RESULT_FILE PROGRAM [ARGS...]
  *
- * writes "exit wall_ms rss_kib" to RESULT_FILE (exit is 128+N when signal N ended the command);
+ * writes "exit wall_ms rss_kib cpu_ms" to RESULT_FILE (exit is 128+N when signal N ended the command);
  * the command inherits stdin, stdout and stderr. Exits 0 when it measured, 1 otherwise.
  *
  * Why a program of its own: a child's ru_maxrss counts the peak RSS of the address space it
@@ -33,6 +34,11 @@ static void kill_child(int signal_number)
     if (g_child > 0) {
         kill(g_child, SIGKILL);
     }
+}
+
+static double milliseconds(struct timeval time)
+{
+    return (double)time.tv_sec * 1000.0 + (double)time.tv_usec / 1000.0;
 }
 
 static double now_ms(void)
@@ -82,6 +88,7 @@ int main(int argc, char** argv)
         return 1;
     }
     const int exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    fprintf(result, "%d %.1f %ld\n", exit_status, end - start, usage.ru_maxrss);
+    fprintf(result, "%d %.1f %ld %.1f\n", exit_status, end - start, usage.ru_maxrss,
+            milliseconds(usage.ru_utime) + milliseconds(usage.ru_stime));
     return fclose(result) == 0 ? 0 : 1;
 }

@@ -5,9 +5,10 @@
 //
 //   volumecli-bench-worst-case MEASURE DVDCLI FLOCKERCLI
 //
-// prints one line per case on stdout: "name exit wall_ms rss_kib stdout_ok", where exit is the
-// exit status (128+N for signal N) and stdout_ok is 1 when the child printed exactly what the
-// case expects (nothing for a refused reply).
+// prints one line per case on stdout: "name exit wall_ms rss_kib stdout_ok cpu_ms", where exit is
+// the exit status (128+N for signal N), stdout_ok is 1 when the child printed exactly what the
+// case expects (nothing for a refused reply) and cpu_ms its user and system time (the rest of the
+// wall time is waiting, mostly for the fake server to send the reply).
 
 #include "certs.hpp"
 #include "fake_flocker.hpp"
@@ -45,6 +46,7 @@ struct Measured {
     int exit_status = -1;  // 128+N when signal N ended it
     double wall_ms = 0;
     long rss_kib = 0;  // ru_maxrss: the child's peak resident set
+    double cpu_ms = 0;
 };
 
 // Runs the cases' commands and prints one line per case.
@@ -79,18 +81,18 @@ public:
         }
         Measured measured;
         std::istringstream(volumecli::test::read_file(result_file)) >> measured.exit_status >> measured.wall_ms >>
-            measured.rss_kib;
+            measured.rss_kib >> measured.cpu_ms;
         return measured;
     }
 
-    // Runs one case and prints "name exit wall_ms rss_kib stdout_ok".
+    // Runs one case and prints "name exit wall_ms rss_kib stdout_ok cpu_ms".
     void report(const std::string& name, const std::vector<std::string>& args, const std::string& expected_stdout) const
     {
         const std::string stdout_file = m_dir.file("stdout");
         const Measured measured = run(args, stdout_file);
         const bool stdout_ok = volumecli::test::read_file(stdout_file) == expected_stdout;
-        std::printf("%s %d %.1f %ld %d\n", name.c_str(), measured.exit_status, measured.wall_ms, measured.rss_kib,
-                    stdout_ok ? 1 : 0);
+        std::printf("%s %d %.1f %ld %d %.1f\n", name.c_str(), measured.exit_status, measured.wall_ms, measured.rss_kib,
+                    stdout_ok ? 1 : 0, measured.cpu_ms);
         std::fflush(stdout);
     }
 

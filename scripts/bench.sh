@@ -160,21 +160,21 @@ echo "bench: Flocker mount latency ..."
 read -r flocker_median flocker_max < <("$build/bench/volumecli-bench-flocker" "$build/cli/flockercli" 10)
 
 echo "bench: worst-case replies ..."
-# One line per case: "name exit wall_ms rss_kib stdout_ok" (bench/worst_case.cpp).
+# One line per case: "name exit wall_ms rss_kib stdout_ok cpu_ms" (bench/worst_case.cpp).
 worst=$("$build/bench/volumecli-bench-worst-case" "$build/bench/volumecli-bench-measure" "$dvdcli" "$build/cli/flockercli")
 worst_field() { awk -v name="$1" -v field="$2" '$1 == name { print $field }' <<<"$worst"; }
 # A table row for case NAME: exit status, wall ms and peak RSS MiB against the caps' promise
 # (expected exit EXPECTED, <= 256 MiB, under --timeout=30, stdout as the case expects).
 worst_row() {
   local label=$1 name=$2 expected=$3 note=${4:-}
-  local status wall rss_kib stdout_ok rss_mib result=FAIL
-  read -r _ status wall rss_kib stdout_ok < <(awk -v name="$name" '$1 == name' <<<"$worst")
+  local status wall rss_kib stdout_ok cpu rss_mib result=FAIL
+  read -r _ status wall rss_kib stdout_ok cpu < <(awk -v name="$name" '$1 == name' <<<"$worst")
   rss_mib=$(awk -v k="$rss_kib" 'BEGIN { printf "%.1f", k / 1024 }')
   if [ "$status" = "$expected" ] && [ "$stdout_ok" = 1 ] && [ "$rss_kib" -le $((256 * 1024)) ] &&
     awk -v w="$wall" 'BEGIN { exit !(w < 30000) }'; then
     result=pass
   fi
-  echo "| $label | exit ${status}, **${wall} ms**, **${rss_mib} MiB**${note} | linear; <= 256 MiB peak RSS, within \`--timeout\`; exit $expected | $result |"
+  echo "| $label | exit ${status}, **${wall} ms** (CPU ${cpu} ms), **${rss_mib} MiB**${note} | linear; <= 256 MiB peak RSS, within \`--timeout\`; exit $expected | $result |"
 }
 flocker_ratio() { ratio "$(worst_field "flocker-$1-2mib" 3)" "$(worst_field "flocker-$1-1mib" 3)"; }
 version_before=$(worst_field version-before 4)
