@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark (issue #5): what one dvdcli invocation costs, against the least any client can do.
-# Builds the lean dvdcli, the benchmark plugin, the floor client and the Flocker latency program
-# into build-bench/ (or $BENCH_BUILD_DIR), runs every measure, prints a table and writes it to
-# bench/results.md (or $BENCH_RESULTS). Not part of the test suite: it measures, on a quiet machine.
+# Builds the lean dvdcli, the benchmark plugin, the floor client, the Flocker latency and the
+# worst-case reply programs into build-bench/ (or $BENCH_BUILD_DIR), runs every measure, prints a
+# table and writes it to bench/results.md (or $BENCH_RESULTS). Not part of the test suite: it
+# measures, on a quiet machine.
 # Usage: scripts/bench.sh        (BENCH_RUNS: invocations per loop, default 300;
 #        BENCH_DYNAMIC=1 also builds and measures dvdcli linked against glibc's libc.so,
 #        -DVOLUMECLI_FULLY_STATIC=OFF, into build-bench-dynamic/)
@@ -32,7 +33,7 @@ fresh=()
 [ -f "$build/CMakeCache.txt" ] || fresh=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOLUMECLI_BUILD_TESTS=OFF)
 cmake -S "$root" -B "$build" "${fresh[@]}" -DVOLUMECLI_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target dvdcli volumecli-bench-plugin volumecli-floor-client \
-  volumecli-bench-flocker >/dev/null
+  volumecli-bench-flocker volumecli-bench-measure volumecli-bench-worst-case >/dev/null
 dvdcli=$build/cli/dvdcli
 floor=$build/bench/volumecli-floor-client
 dynamic=
@@ -158,6 +159,39 @@ absent_max=$(awk -F, 'NR == 2 { printf "%.2f", $8 * 1000 }' "$work/run.csv")
 echo "bench: Flocker mount latency ..."
 read -r flocker_median flocker_max < <("$build/bench/volumecli-bench-flocker" "$build/cli/flockercli" 10)
 
+echo "bench: worst-case replies ..."
+# One line per case: "name exit wall_ms rss_kib stdout_ok cpu_ms" (bench/worst_case.cpp).
+worst=$("$build/bench/volumecli-bench-worst-case" "$build/bench/volumecli-bench-measure" "$dvdcli" "$build/cli/flockercli")
+worst_field() { awk -v name="$1" -v field="$2" '$1 == name { print $field }' <<<"$worst"; }
+# A table row for case NAME: exit status, wall ms and peak RSS MiB against the caps' promise
+# (expected exit EXPECTED, <= 256 MiB, under --timeout=30, stdout as the case expects).
+worst_row() {
+  local label=$1 name=$2 expected=$3 note=${4:-}
+  local status wall rss_kib stdout_ok cpu rss_mib result=FAIL
+  read -r _ status wall rss_kib stdout_ok cpu < <(awk -v name="$name" '$1 == name' <<<"$worst")
+  rss_mib=$(awk -v k="$rss_kib" 'BEGIN { printf "%.1f", k / 1024 }')
+  if [ "$status" = "$expected" ] && [ "$stdout_ok" = 1 ] && [ "$rss_kib" -le $((256 * 1024)) ] &&
+    awk -v w="$wall" 'BEGIN { exit !(w < 30000) }'; then
+    result=pass
+  fi
+  echo "| $label | exit ${status}, **${wall} ms** (CPU ${cpu} ms), **${rss_mib} MiB**${note} | linear; <= 256 MiB peak RSS, within \`--timeout\`; exit $expected | $result |"
+}
+flocker_ratio() { ratio "$(worst_field "flocker-$1-2mib" 3)" "$(worst_field "flocker-$1-1mib" 3)"; }
+version_before=$(worst_field version-before 4)
+version_holding=$(worst_field version-holding-31mib 4)
+worst_rows=$(
+  worst_row "worst case: \`list\`, 31 MiB List reply (\`{}\` x 10.8 M in one Status)" list-31mib 5
+  worst_row "worst case: \`list\`, List of 1,000,000 \`{}\` (prints \`v1\`)" list-1m-values 0
+  worst_row "worst case: \`path\`, 31 MiB Get reply (Get cap 1 MiB)" get-31mib 5
+  worst_row "worst case: \`flockercli list\`, 1 MiB \`[{},...]\` configuration" flocker-configuration-1mib 5
+  worst_row "worst case: \`flockercli list\`, 2 MiB \`[{},...]\` configuration" flocker-configuration-2mib 5 \
+    " ($(flocker_ratio configuration)x the 1 MiB time)"
+  worst_row "worst case: \`flockercli list\`, 1 MiB \`[{},...]\` state" flocker-state-1mib 5
+  worst_row "worst case: \`flockercli list\`, 2 MiB \`[{},...]\` state" flocker-state-2mib 5 \
+    " ($(flocker_ratio state)x the 1 MiB time)"
+  echo "| worst-case check: peak RSS of \`dvdcli version\` while the benchmark holds the 31 MiB reply vs before | ${version_holding} vs ${version_before} KiB | the benchmark's memory not counted (within 1 MiB) | $([ "$version_holding" -le $((version_before + 1024)) ] && echo pass || echo FAIL) |"
+)
+
 # --- the table
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 linked=$({ ldd "$dvdcli" 2>/dev/null || true; } | awk '/=>/ { print $1 }' | tr '\n' ' ')
@@ -179,6 +213,7 @@ table=$(cat <<EOF
 | $concurrent concurrent \`mount\`s of distinct volumes | ${concurrent_ms} ms, ${concurrent_failed} failed (floor client ${floor_concurrent_ms} ms) | all succeed | $([ "$concurrent_failed" = 0 ] && echo pass || echo FAIL) |
 | Flocker \`mount\` return after the state shows it mounted (10 runs) | median ${flocker_median} ms, **max ${flocker_max} ms** | <= 250 ms | $(verdict "$flocker_max" 250) |
 | no plugin, \`--retry-timeout=0\`: exit status, slowest of 50 | exit ${absent_status}, **${absent_max} ms** | exit 3, < 50 ms | $([ "$absent_status" = 3 ] && verdict "$absent_max" 50 || echo FAIL) |
+${worst_rows}
 ${dynamic_rows}
 EOF
 )
