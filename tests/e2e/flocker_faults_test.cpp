@@ -8,6 +8,7 @@
 #include "harness.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "timing.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -22,19 +23,15 @@ using volumecli::test::ProcessResult;
 using volumecli::test::TempDir;
 using Fault = FakeFlocker::Fault;
 using std::chrono::milliseconds;
+using volumecli::test::within;
 
 namespace {
 
 const std::string k_flockercli_path = VOLUMECLI_FLOCKERCLI_PATH;
 const std::string k_flocker_error = "flockercli: error: driver \"flocker\": ";
 constexpr const char* k_datasets = "/v1/configuration/datasets";
-constexpr milliseconds k_start_slack{300};
 constexpr long k_max_rss_kib = 64L * 1024;
 
-milliseconds bound(milliseconds limit)
-{
-    return limit + limit / 10 + k_start_slack;
-}
 
 // A control service with this node known, and the flags that reach it.
 struct Service {
@@ -135,7 +132,7 @@ TEST_CASE("flocker faults: each misbehaviour of the control service is one line 
     CHECK_THAT(result.err, Catch::Matchers::StartsWith(k_flocker_error));
     CHECK_THAT(result.err, Catch::Matchers::Contains(std::string("GET ") + k_datasets + ": ") &&
                                Catch::Matchers::Contains(row.needle));
-    CHECK(result.wall_time < bound(timeout));
+    CHECK(result.wall_time < within(timeout));
     if (row.stalls) {
         CHECK(result.wall_time >= milliseconds(900));
     }

@@ -10,6 +10,7 @@
 #include "fake_flocker.hpp"
 #include "fake_plugin.hpp"
 #include "temp_dir.hpp"
+#include "timing.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -33,6 +34,7 @@ using volumecli::FlockerSettings;
 using volumecli::MountRequest;
 using volumecli::test::FakeFlocker;
 using volumecli::test::TempDir;
+using volumecli::test::within;
 
 namespace {
 
@@ -245,7 +247,7 @@ TEST_CASE("flocker: mount fails fast naming the node that holds a lease", "[floc
 
     CHECK(failure.code == ExitCode::driver_error);
     CHECK_THAT(failure.message, StartsWith("driver \"flocker\": Mount \"busy\": ") && Contains(cluster.there));
-    CHECK(Clock::now() - started < 2s);
+    CHECK(Clock::now() - started < within(0ms));  // no waiting for convergence
     CHECK(cluster.service.requests_for("POST", "/v1/configuration/datasets/").empty());
     CHECK(cluster.service.leases() == std::map<std::string, std::string>{{id, cluster.there}});
 }
@@ -358,7 +360,7 @@ TEST_CASE("flocker: mount gives up with exit 4 at --wait-timeout and releases th
     CHECK_THAT(failure.message, StartsWith("driver \"flocker\": Mount \"stuck\": dataset " + datasets[0].dataset_id +
                                            " was not mounted on this node (" + *settings.node_uuid + ") within 0.7s"));
     CHECK(elapsed >= 650ms);
-    CHECK(elapsed < 2s);
+    CHECK(elapsed < within(700ms));
     CHECK(cluster.service.requests_for("POST", "/v1/configuration/leases").size() == 1);
     CHECK(cluster.service.leases().empty());
 }
@@ -375,7 +377,7 @@ TEST_CASE("flocker: --timeout bounds each request with exit 4", "[flocker][e2e][
     const auto failure = failure_of([&] { volumecli::list_volumes(*driver); });
     CHECK(failure.code == ExitCode::timeout);
     CHECK_THAT(failure.message, Contains("GET /v1/configuration/datasets"));
-    CHECK(Clock::now() - started < 2s);
+    CHECK(Clock::now() - started < within(300ms));
 }
 
 TEST_CASE("flocker: a wrong CA, a refused client certificate or an unreachable host exit 3 at once",
@@ -418,7 +420,7 @@ TEST_CASE("flocker: a wrong CA, a refused client certificate or an unreachable h
     CHECK(failure.code == ExitCode::unreachable);
     CHECK_THAT(failure.message,
                StartsWith("driver \"flocker\": List: GET /v1/configuration/datasets: ") && Contains(expected));
-    CHECK(Clock::now() - started < 2s);
+    CHECK(Clock::now() - started < within(0ms));  // no retry window
     CHECK(cluster.service.requests().empty());
 }
 

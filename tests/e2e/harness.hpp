@@ -3,6 +3,7 @@
 #include "fake_plugin.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "timing.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,7 @@ using test::FakePlugin;
 using test::ProcessResult;
 using test::RecordedRequest;
 using test::Reply;
+using test::within;
 
 // Filled in by CMake.
 extern const char* const k_dvdcli;

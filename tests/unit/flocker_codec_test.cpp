@@ -6,7 +6,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <string>
 
 using Catch::Matchers::Contains;
@@ -160,17 +159,16 @@ TEST_CASE("flocker_codec: the Status object names the dataset", "[flocker][codec
     CHECK_THAT(flocker::status_json(dataset), Contains(R"("MaximumSize":67108864)"));
 }
 
-TEST_CASE("flocker_codec: a dataset list of empty objects is refused in time linear in it", "[flocker][codec]")
+TEST_CASE("flocker_codec: a dataset list of empty objects is refused", "[flocker][codec]")
 {
-    // With the parser callback, 1 MiB of [{},{},...] took 21 s and 2 MiB over a minute.
+    // With the parser callback, 1 MiB of [{},{},...] took 21 s and 2 MiB over a minute; the time of
+    // this refusal is measured by bench/worst_case.cpp, which must stay linear in the reply.
     std::string body = "[";
     for (std::size_t i = 0; i < (std::size_t{2} << 20U) / 3; ++i) {
         body += i == 0 ? "{}" : ",{}";
     }
     body += "]";
-    const auto started = std::chrono::steady_clock::now();
     CHECK_THROWS_WITH(flocker::decode_dataset_configs(body), "dataset configuration without a string \"dataset_id\"");
-    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 }
 
 TEST_CASE("flocker_codec: invalid JSON is one clean line", "[flocker][codec]")

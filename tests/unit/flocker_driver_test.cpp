@@ -8,6 +8,7 @@
 
 #include "certs.hpp"
 #include "temp_dir.hpp"
+#include "timing.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -32,6 +33,7 @@ using volumecli::HttpResponse;
 using volumecli::LookupResult;
 using volumecli::MountRequest;
 using volumecli::test::TempDir;
+using volumecli::test::within;
 
 namespace {
 
@@ -327,7 +329,7 @@ TEST_CASE("flocker driver: a mount that times out releases the lease it took", "
     CHECK(failure.code == ExitCode::timeout);
     CHECK_THAT(failure.message, Contains(k_id) && Contains("does not report it"));
     CHECK(elapsed >= 250ms);
-    CHECK(elapsed < 1500ms);
+    CHECK(elapsed < within(300ms));
     CHECK(fixture.http->sent("DELETE", std::string(k_leases) + "/" + k_id).size() == 1);
     // Polling is gentle: at most 20 state requests per second.
     const auto polls = fixture.http->sent("GET", k_state).size();

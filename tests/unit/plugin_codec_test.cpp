@@ -1,5 +1,5 @@
 // The plugin reply decoder's JSON limits: every reply is parsed by json_reply's bounded builder
-// (depth and number of values checked while parsing, in time linear in the reply).
+// (depth and number of values checked while parsing).
 // decode_list reads plain replies without a DOM and leaves the others to decode_list_checked: for
 // every body it gives the same volumes, Err or error message as that reference decoder.
 
@@ -9,7 +9,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <optional>
 #include <string>
 
@@ -330,14 +329,13 @@ std::string empty_objects_in_status(const char* prefix, std::size_t count, const
 
 }  // namespace
 
-TEST_CASE("codec decoders refuse a reply of more than 2^20 JSON values, in time linear in it", "[plugin][codec]")
+TEST_CASE("codec decoders refuse a reply of more than 2^20 JSON values", "[plugin][codec]")
 {
     const std::size_t limit = std::size_t{1} << 20U;
     const std::string too_many = empty_objects_in_status(R"({"Volumes":[{"Name":"v","Status":{"a":[)", limit, "]}}]}");
-    const auto started = std::chrono::steady_clock::now();
+    // That the refusal costs time linear in the reply is measured by bench/worst_case.cpp.
     CHECK(protocol_error_of(too_many) == "reply holds more than 1048576 JSON values");
     check_list_as_reference(too_many);
-    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 
     // 2^20 values in all (the object, Volumes, the volume, Name, Status, "a" and the rest) is fine.
     const std::string at_limit =
