@@ -49,7 +49,6 @@ void start(Harness& harness, FakePlugin& plugin, Via via, FakePlugin::Engine eng
     harness.dir().write_file("spec1/fake.spec", "tcp://127.0.0.1:" + std::to_string(port) + "\n");
 }
 
-
 // A command, the call whose reply the row spoils, and the calls a clean run makes up to it.
 struct Command {
     std::vector<std::string> args;

@@ -32,7 +32,6 @@ const std::string k_flocker_error = "flockercli: error: driver \"flocker\": ";
 constexpr const char* k_datasets = "/v1/configuration/datasets";
 constexpr long k_max_rss_kib = 64L * 1024;
 
-
 // A control service with this node known, and the flags that reach it.
 struct Service {
     TempDir dir;

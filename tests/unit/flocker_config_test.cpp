@@ -7,8 +7,8 @@
 #include "certs.hpp"
 #include "flocker_config.hpp"
 #include "temp_dir.hpp"
-#include "timing.hpp"
 #include "thrown.hpp"
+#include "timing.hpp"
 
 #include <catch2/catch.hpp>
 

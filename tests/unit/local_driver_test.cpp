@@ -44,8 +44,8 @@ using volumecli::validate_local_volume_name;
 using volumecli::VolumeOptions;
 using volumecli::test::read_file;
 using volumecli::test::TempDir;
-using volumecli::test::within;
 using volumecli::test::thrown;
+using volumecli::test::within;
 using Ids = std::vector<std::string>;
 
 namespace {
