@@ -118,7 +118,7 @@ std::unique_ptr<Driver> open_flocker_driver(const CliOptions& options, const std
     try {
         return make_flocker_driver(options.driver, settings);
     } catch (const Error& error) {
-        rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+        rethrow_with_context(error, driver_context(options.driver));
     }
 }
 
@@ -164,7 +164,7 @@ OpenedDriver open_driver(const CliOptions& options, const std::string& name_key 
                 managed = std::move(location.managed);
             }
         } catch (const Error& error) {
-            rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+            rethrow_with_context(error, driver_context(options.driver));
         }
         if (control_service) {
             return {open_flocker_driver(options, name_key), options.driver};  // names the driver itself
@@ -199,7 +199,7 @@ VolumeLock lock_for(const CliOptions& options, const std::string& driver, const 
     try {
         return lock_volume(options.run_dir, lock_key, volume, options.timeout.value_or(k_default_lock_wait));
     } catch (const Error& error) {
-        rethrow_with_context(error, "driver \"" + driver + "\": ");
+        rethrow_with_context(error, driver_context(driver));
     }
 }
 
@@ -314,7 +314,7 @@ void execute(const CliOptions& options)
         try {
             return function();
         } catch (const Error& error) {
-            rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+            rethrow_with_context(error, driver_context(options.driver));
         }
     };
     switch (options.command) {
@@ -392,7 +392,7 @@ int execute_check(const CliOptions& options)
                 settings.filesystem = location.managed->filesystem;
             }
         } catch (const Error& error) {
-            rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+            rethrow_with_context(error, driver_context(options.driver));
         }
     }
     const auto transport = make_http_transport(endpoint);
@@ -400,7 +400,7 @@ int execute_check(const CliOptions& options)
     try {
         report = run_conformance_check(options.driver, *transport, settings);
     } catch (const Error& error) {
-        rethrow_with_context(error, "driver \"" + options.driver + "\": ");
+        rethrow_with_context(error, driver_context(options.driver));
     }
     write_stdout(render_check(report, options.format));
     return report.passed() ? 0 : static_cast<int>(ExitCode::driver_error);

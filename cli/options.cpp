@@ -6,23 +6,6 @@
 #include <volumecli/options.hpp>
 #include <volumecli/version.hpp>
 
-// CLI11's headers include <iostream>, and with libstdc++ before GCC 13 each file that does so runs
-// std::ios_base::Init at start-up: the standard streams and the C++ locale, about 50,000
-// instructions and 8 page faults in every dvdcli run (bench/), though nothing dvdcli prints goes
-// through a stream. So <iostream> itself is kept out: its include guard is taken and its four
-// narrow streams declared as it declares them, and read_with_cli11 holds an ios_base::Init while
-// CLI11 runs, which is all that <iostream>'s static object is for.
-#include <istream>
-#include <ostream>
-#if defined(__GLIBCXX__) && !defined(_GLIBCXX_IOSTREAM)
-#define _GLIBCXX_IOSTREAM 1
-namespace std {
-extern istream cin;
-extern ostream cout;
-extern ostream cerr;
-extern ostream clog;
-}  // namespace std
-#endif
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -405,7 +388,6 @@ struct Cli11Reading {
 
 Cli11Reading read_with_cli11(int argc, const char* const* argv, const std::string& program)
 {
-    const std::ios_base::Init standard_streams;  // see the includes: std::cout and the rest, for CLI11
     const bool flocker_tool = program == "flockercli";
     CLI::App app(flocker_tool ? "flockercli: volumes on the Flocker control service (volumecli)"
                               : "dvdcli: a Docker volume driver CLI (volumecli)",

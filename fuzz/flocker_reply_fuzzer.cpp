@@ -1,7 +1,7 @@
-// Flocker control-service reply bodies: every decoder of lib/src/flocker_codec.hpp, and the error
+// Flocker control-service reply bodies: every decoder of lib/src/flocker/flocker_codec.hpp, and the error
 // description a user sees, on the same bytes. A malformed body must be a ProtocolError.
 
-#include "flocker_codec.hpp"
+#include "flocker/flocker_codec.hpp"
 #include "fuzz_input.hpp"
 
 #include <volumecli/error.hpp>

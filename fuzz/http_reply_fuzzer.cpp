@@ -1,7 +1,7 @@
 // Raw HTTP/1.1 replies through the real transport: a unix-socket server thread answers each
 // request with the fuzz input's bytes and closes, and the public client (make_http_transport for
 // plugin calls, make_http_client for Flocker's GETs) reads them. The parser inside
-// lib/src/http_transport.cpp is reached only through its public interface; a malformed, truncated
+// lib/src/transport/http_transport.cpp is reached only through its public interface; a malformed, truncated
 // or oversized reply must be a volumecli::Error, never a crash or a hang.
 
 #include "fuzz_input.hpp"

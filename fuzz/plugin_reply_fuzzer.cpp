@@ -1,9 +1,9 @@
-// Docker volume-plugin reply bodies: every decoder of lib/src/plugin_codec.hpp on the same bytes.
+// Docker volume-plugin reply bodies: every decoder of lib/src/plugin/plugin_codec.hpp on the same bytes.
 // A malformed body must be a ProtocolError, never a crash or another exception; decode_list and
 // its reference decoder must agree on every body.
 
 #include "fuzz_input.hpp"
-#include "plugin_codec.hpp"
+#include "plugin/plugin_codec.hpp"
 
 #include <volumecli/error.hpp>
 #include <volumecli/operations.hpp>

@@ -2,8 +2,9 @@
 
 #include <volumecli/error.hpp>
 
-#include "json_fields.hpp"
-#include "regular_file.hpp"
+#include "core/json_fields.hpp"
+#include "core/regular_file.hpp"
+#include "plugin_search.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -13,8 +14,10 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace volumecli::discovery {
 
@@ -168,18 +171,20 @@ std::optional<Endpoint> find_plugin(const std::string& name, const SearchPaths& 
     return std::nullopt;
 }
 
-Endpoint resolve_plugin(const std::string& name, const SearchPaths& paths, const RetryPolicy& retry)
+void search_with_retries(const std::string& name, const std::vector<std::string>& places, const RetryPolicy& retry,
+                         const std::function<bool()>& search)
 {
-    std::optional<Endpoint> found;
     const auto attempt = [&] {
-        found = find_plugin(name, paths);
-        if (!found) {
-            std::string places = paths.socket_dir;
-            for (const auto& dir : paths.spec_dirs) {
-                places += (places.empty() ? "" : ", ") + dir;
-            }
-            throw TransportError("plugin not found (looked in " + places + ")");
+        if (search()) {
+            return;
         }
+        std::string looked;
+        for (const auto& place : places) {
+            if (!place.empty()) {
+                looked += (looked.empty() ? "" : ", ") + place;
+            }
+        }
+        throw TransportError("plugin not found (looked in " + looked + ")");
     };
     const auto log_retry = [&](const TransportError& error, std::chrono::milliseconds pause) {
         spdlog::info("driver \"{}\": {}; retrying in {}s", name, error.what(), pause.count() / 1000);
@@ -189,6 +194,17 @@ Endpoint resolve_plugin(const std::string& name, const SearchPaths& paths, const
     } catch (const TransportError& error) {
         throw UnreachableError(error.what());
     }
+}
+
+Endpoint resolve_plugin(const std::string& name, const SearchPaths& paths, const RetryPolicy& retry)
+{
+    std::optional<Endpoint> found;
+    std::vector<std::string> places{paths.socket_dir};
+    places.insert(places.end(), paths.spec_dirs.begin(), paths.spec_dirs.end());
+    search_with_retries(name, places, retry, [&] {
+        found = find_plugin(name, paths);
+        return found.has_value();
+    });
     return *found;
 }
 

@@ -2,8 +2,9 @@
 
 #include <volumecli/error.hpp>
 
-#include "json_fields.hpp"
-#include "regular_file.hpp"
+#include "core/json_fields.hpp"
+#include "core/regular_file.hpp"
+#include "plugin_search.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -244,36 +245,22 @@ PluginLocation locate_plugin(const std::string& name, const SearchPaths& paths,
 {
     validate_plugin_name(name);
     PluginLocation location;
-    const auto attempt = [&] {
+    std::vector<std::string> places{docker_root ? *docker_root + "/plugins" : std::string(), paths.socket_dir};
+    places.insert(places.end(), paths.spec_dirs.begin(), paths.spec_dirs.end());
+    search_with_retries(name, places, retry, [&] {
         if (docker_root) {
             if (auto managed = find_managed_plugin(name, *docker_root, paths.socket_dir)) {
                 location.endpoint = managed->endpoint;
                 location.managed = std::move(managed);
-                return;
+                return true;
             }
         }
         if (auto endpoint = find_plugin(name, paths)) {
             location.endpoint = std::move(*endpoint);
-            return;
+            return true;
         }
-        std::vector<std::string> dirs{paths.socket_dir};
-        dirs.insert(dirs.end(), paths.spec_dirs.begin(), paths.spec_dirs.end());
-        std::string places = docker_root ? *docker_root + "/plugins" : std::string();
-        for (const auto& dir : dirs) {
-            if (!dir.empty()) {
-                places += (places.empty() ? "" : ", ") + dir;
-            }
-        }
-        throw TransportError("plugin not found (looked in " + places + ")");
-    };
-    const auto log_retry = [&](const TransportError& error, std::chrono::milliseconds pause) {
-        spdlog::info("driver \"{}\": {}; retrying in {}s", name, error.what(), pause.count() / 1000);
-    };
-    try {
-        with_retries(retry, attempt, log_retry);
-    } catch (const TransportError& error) {
-        throw UnreachableError(error.what());
-    }
+        return false;
+    });
     return location;
 }
 

@@ -1,8 +1,8 @@
-// The JSON mapping of the Flocker control-service API (lib/src/flocker_codec.hpp).
+// The JSON mapping of the Flocker control-service API (lib/src/flocker/flocker_codec.hpp).
 
 #include <volumecli/error.hpp>
 
-#include "flocker_codec.hpp"
+#include "flocker/flocker_codec.hpp"
 
 #include <catch2/catch.hpp>
 

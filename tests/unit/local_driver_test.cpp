@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "local_mount.hpp"
-#include "local_tree.hpp"
+#include "local/local_mount.hpp"
+#include "local/local_tree.hpp"
 #include "temp_dir.hpp"
 #include "timing.hpp"
 

@@ -1,5 +1,7 @@
 #include <volumecli/mount_id.hpp>
 
+#include "core/sha256.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstddef>

@@ -3,7 +3,7 @@
 // decode_list reads plain replies without a DOM and leaves the others to decode_list_checked: for
 // every body it gives the same volumes, Err or error message as that reference decoder.
 
-#include "plugin_codec.hpp"
+#include "plugin/plugin_codec.hpp"
 
 #include <volumecli/error.hpp>
 

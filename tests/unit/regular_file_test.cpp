@@ -1,4 +1,4 @@
-#include "regular_file.hpp"
+#include "core/regular_file.hpp"
 
 #include "temp_dir.hpp"
 

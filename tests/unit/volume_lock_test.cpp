@@ -7,6 +7,7 @@
 #include <volumecli/mount_id.hpp>
 #include <volumecli/volume_lock.hpp>
 
+#include "core/sha256.hpp"
 #include "thrown.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <volumecli/non_copyable.hpp>
 #include <volumecli/volume.hpp>
 
 #include <optional>
@@ -23,14 +24,10 @@ struct LookupResult {
 
 // One volume driver: a Docker volume plugin, the Flocker control service or the local driver.
 // Every method throws a volumecli::Error subclass on failure; messages carry the driver's words.
-class Driver {
+class Driver : private NonCopyable {
 public:
     virtual ~Driver() = default;
     Driver() = default;
-    Driver(const Driver&) = delete;
-    Driver& operator=(const Driver&) = delete;
-    Driver(Driver&&) = delete;
-    Driver& operator=(Driver&&) = delete;
 
     // The name the user called the driver by (used in messages and mount IDs).
     [[nodiscard]] virtual const std::string& name() const = 0;

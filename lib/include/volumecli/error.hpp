@@ -86,6 +86,10 @@ public:
     [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::output; }
 };
 
+// `driver "NAME": `, the context every error about a driver starts with. The name is escaped with the
+// rest of the message (printable_text) when the error is made.
+std::string driver_context(const std::string& driver);
+
 // Rethrows `current` (which must be a volumecli::Error) with `prefix` prepended to its message,
 // keeping its type. Used to add driver/volume/operation context as errors travel up.
 [[noreturn]] void rethrow_with_context(const Error& current, const std::string& prefix);

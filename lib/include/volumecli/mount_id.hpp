@@ -11,7 +11,4 @@ std::string default_mount_id(const std::string& driver, const std::string& volum
 // A fresh random mount ID (64 lowercase hex digits from the kernel's random source).
 std::string random_mount_id();
 
-// SHA-256 of `data` as 64 lowercase hex digits.
-std::string sha256_hex(const std::string& data);
-
 }  // namespace volumecli

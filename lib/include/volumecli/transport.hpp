@@ -1,6 +1,7 @@
 #pragma once
 
 #include <volumecli/endpoint.hpp>
+#include <volumecli/non_copyable.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -29,14 +30,10 @@ struct HttpResponse {
 };
 
 // Sends plugin requests over one connection, kept alive between calls.
-class Transport {
+class Transport : private NonCopyable {
 public:
     virtual ~Transport() = default;
     Transport() = default;
-    Transport(const Transport&) = delete;
-    Transport& operator=(const Transport&) = delete;
-    Transport(Transport&&) = delete;
-    Transport& operator=(Transport&&) = delete;
 
     // POSTs `body` to `path` and returns the reply. Throws TransportError when nothing usable was
     // received (refused, reset, closed before a reply: safe to resend), TimeoutError when
@@ -69,14 +66,10 @@ struct HttpRequest {
 
 // A general HTTP/1.1 client on one connection, kept alive between calls (the engine behind
 // make_http_transport). request() throws exactly as Transport::post does.
-class HttpClient {
+class HttpClient : private NonCopyable {
 public:
     virtual ~HttpClient() = default;
     HttpClient() = default;
-    HttpClient(const HttpClient&) = delete;
-    HttpClient& operator=(const HttpClient&) = delete;
-    HttpClient(HttpClient&&) = delete;
-    HttpClient& operator=(HttpClient&&) = delete;
 
     virtual HttpResponse request(const HttpRequest& request, Clock::time_point deadline) = 0;
 };

@@ -1,0 +1,55 @@
+#include "transport/resolve.hpp"
+
+#include <volumecli/error.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cstring>
+
+namespace volumecli::detail {
+
+AddressList resolve_endpoint(const Endpoint& endpoint)
+{
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    // With no node name, getaddrinfo returns the loopback addresses.
+    const std::string& host = endpoint.host;
+    const bool loopback =
+        host == "localhost" || (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0);
+    const char* node = loopback ? nullptr : host.c_str();
+    addrinfo* found = nullptr;
+    if (const int rc = ::getaddrinfo(node, endpoint.port.c_str(), &hints, &found); rc != 0) {
+        throw TransportError("resolve " + host + ": " + ::gai_strerror(rc));
+    }
+    return AddressList(found, &::freeaddrinfo);
+}
+
+std::string address_text(const addrinfo& address)
+{
+    std::array<char, INET6_ADDRSTRLEN> text{};
+    if (address.ai_family == AF_INET) {
+        const auto* ipv4 = reinterpret_cast<const sockaddr_in*>(address.ai_addr);
+        if ((ntohl(ipv4->sin_addr.s_addr) >> 24U) == 127U) {
+            return "loopback";
+        }
+        ::inet_ntop(AF_INET, &ipv4->sin_addr, text.data(), text.size());
+        return text.data();
+    }
+    if (address.ai_family == AF_INET6) {
+        const auto* ipv6 = reinterpret_cast<const sockaddr_in6*>(address.ai_addr);
+        const in6_addr& bytes = ipv6->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(&bytes) || (IN6_IS_ADDR_V4MAPPED(&bytes) && bytes.s6_addr[12] == 127U)) {
+            return "loopback";
+        }
+        ::inet_ntop(AF_INET6, &bytes, text.data(), text.size());
+        return std::string("[") + text.data() + "]";
+    }
+    return "family-" + std::to_string(address.ai_family);
+}
+
+}  // namespace volumecli::detail
