@@ -2,6 +2,8 @@
 
 #include <volumecli/error.hpp>
 
+#include "core/text.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -18,13 +20,14 @@ AddressList resolve_endpoint(const Endpoint& endpoint)
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
     // With no node name, getaddrinfo returns the loopback addresses.
-    const std::string& host = endpoint.host;
+    // Host names are case-insensitive (RFC 4343): LocalHost is localhost.
+    const std::string host = ascii_lower(endpoint.host);
     const bool loopback =
         host == "localhost" || (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0);
     const char* node = loopback ? nullptr : host.c_str();
     addrinfo* found = nullptr;
     if (const int rc = ::getaddrinfo(node, endpoint.port.c_str(), &hints, &found); rc != 0) {
-        throw TransportError("resolve " + host + ": " + ::gai_strerror(rc));
+        throw TransportError("resolve " + endpoint.host + ": " + ::gai_strerror(rc));
     }
     return AddressList(found, &::freeaddrinfo);
 }
