@@ -7,12 +7,8 @@
 
 #include "certs.hpp"
 #include "fake_flocker.hpp"
+#include "process.hpp"
 #include "temp_dir.hpp"
-
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,37 +17,10 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 using namespace std::chrono_literals;
 using volumecli::test::FakeFlocker;
-
-// Runs the program with `args`, stdout and stderr to /dev/null; its exit status, or -1.
-int run(const std::vector<std::string>& args)
-{
-    std::vector<char*> argv;
-    for (const auto& arg : args) {
-        argv.push_back(const_cast<char*>(arg.c_str()));
-    }
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    pid_t child = 0;
-    const int rc = posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-        return -1;
-    }
-    int status = 0;
-    if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) {
-        return -1;
-    }
-    return WEXITSTATUS(status);
-}
 
 }  // namespace
 
@@ -82,9 +51,11 @@ int main(int argc, char** argv)
         const std::string id = service.add_dataset(there, {{"name", name}});
         service.set_convergence_delay(std::chrono::milliseconds(300 + 37 * i % 150));
         const int status =
-            run({flockercli, "mount", "--control-host=127.0.0.1", "--control-port=" + std::to_string(port),
+            volumecli::test::run_process(
+                {flockercli, "mount", "--control-host=127.0.0.1", "--control-port=" + std::to_string(port),
                  "--cacert=" + certs.ca_cert, "--cert=" + user.cert, "--key=" + user.key, "--node-uuid=" + here,
-                 "--volumename=" + name, "--explicitcreate", "--wait-timeout=10", "--retry-timeout=0"});
+                 "--volumename=" + name, "--explicitcreate", "--wait-timeout=10", "--retry-timeout=0"})
+                .exit_code;
         const auto returned = std::chrono::steady_clock::now();
         const auto converged = service.mounted_since(id);
         if (status != 0 || !converged) {

@@ -13,23 +13,17 @@
 #include "certs.hpp"
 #include "fake_flocker.hpp"
 #include "fake_plugin.hpp"
+#include "process.hpp"
 #include "temp_dir.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
-#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -55,29 +49,21 @@ public:
     Runner(std::string measure, const TempDir& dir) : m_measure(std::move(measure)), m_dir(dir) {}
 
     // Runs `args` through volumecli-bench-measure (bench/measure.c says why: started from here
-    // directly, a command would be charged for this process's memory), stdout to `stdout_file`,
-    // stderr to /dev/null. Throws std::runtime_error when it cannot measure.
-    Measured run(const std::vector<std::string>& args, const std::string& stdout_file) const
+    // directly, a command would be charged for this process's memory); `stdout_text` receives what
+    // the command printed. Throws std::runtime_error when it cannot measure.
+    Measured run(const std::vector<std::string>& args, std::string* stdout_text = nullptr) const
     {
         const std::string result_file = m_dir.file("measured");
         std::vector<std::string> command = {m_measure, result_file};
         command.insert(command.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (const auto& arg : command) {
-            argv.push_back(const_cast<char*>(arg.c_str()));
+        volumecli::test::ProcessOptions options;
+        options.hard_limit = std::chrono::minutes(5);
+        const auto result = volumecli::test::run_process(command, options);
+        if (result.exit_code != 0) {
+            throw std::runtime_error("cannot measure " + args.front() + ": " + result.describe());
         }
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0600);
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-        pid_t child = 0;
-        const int rc = posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        int status = 0;
-        if (rc != 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            throw std::runtime_error("cannot measure " + args.front());
+        if (stdout_text != nullptr) {
+            *stdout_text = result.out;
         }
         Measured measured;
         std::istringstream(volumecli::test::read_file(result_file)) >> measured.exit_status >> measured.wall_ms >>
@@ -88,9 +74,9 @@ public:
     // Runs one case and prints "name exit wall_ms rss_kib stdout_ok cpu_ms".
     void report(const std::string& name, const std::vector<std::string>& args, const std::string& expected_stdout) const
     {
-        const std::string stdout_file = m_dir.file("stdout");
-        const Measured measured = run(args, stdout_file);
-        const bool stdout_ok = volumecli::test::read_file(stdout_file) == expected_stdout;
+        std::string printed;
+        const Measured measured = run(args, &printed);
+        const bool stdout_ok = printed == expected_stdout;
         std::printf("%s %d %.1f %ld %d %.1f\n", name.c_str(), measured.exit_status, measured.wall_ms, measured.rss_kib,
                     stdout_ok ? 1 : 0, measured.cpu_ms);
         std::fflush(stdout);
@@ -145,8 +131,8 @@ void plugin_cases(const Runner& runner, const std::string& dvdcli)
     const std::vector<std::string> path = {
         dvdcli, "path", "--volumedriver=worst", "--volumename=v1", "--timeout=30", "--retry-timeout=0"};
     const std::vector<std::string> version = {dvdcli, "version"};
-    runner.run(version, dir.file("version"));
-    const std::string version_text = volumecli::test::read_file(dir.file("version"));
+    std::string version_text;
+    runner.run(version, &version_text);
 
     // The check that this process's memory stays out of the command's figure: `dvdcli version`
     // before the big replies exist and while the plugin holds the largest.

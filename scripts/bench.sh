@@ -6,7 +6,10 @@
 # measures, on a quiet machine.
 # Usage: scripts/bench.sh        (BENCH_RUNS: invocations per loop, default 300;
 #        BENCH_DYNAMIC=1 also builds and measures dvdcli linked against glibc's libc.so,
-#        -DVOLUMECLI_FULLY_STATIC=OFF, into build-bench-dynamic/)
+#        -DVOLUMECLI_FULLY_STATIC=OFF, into build-bench-dynamic/, against a floor linked the same way;
+#        BENCH_PEER=/path/to/dvdcli adds dvdcli 0.2 (the Go original) as a column: it finds the
+#        benchmark plugin through a link /run/docker/plugins/volumecli-bench.sock, so it needs root)
+# Like with like: each floor client is linked as the dvdcli it is compared with (bench/CMakeLists.txt).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-bench}
@@ -41,16 +44,26 @@ if [ "${BENCH_DYNAMIC:-0}" = 1 ]; then
   dynamic_build=$root/build-bench-dynamic
   fresh=()
   [ -f "$dynamic_build/CMakeCache.txt" ] || fresh=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOLUMECLI_BUILD_TESTS=OFF)
-  cmake -S "$root" -B "$dynamic_build" "${fresh[@]}" -DVOLUMECLI_FULLY_STATIC=OFF >/dev/null
-  cmake --build "$dynamic_build" -j"$(nproc)" --target dvdcli >/dev/null
+  cmake -S "$root" -B "$dynamic_build" "${fresh[@]}" -DVOLUMECLI_FULLY_STATIC=OFF -DVOLUMECLI_BUILD_BENCH=ON >/dev/null
+  cmake --build "$dynamic_build" -j"$(nproc)" --target dvdcli volumecli-floor-client >/dev/null
   dynamic=$dynamic_build/cli/dvdcli
+  dynamic_floor=$dynamic_build/bench/volumecli-floor-client
+fi
+peer=${BENCH_PEER:-}
+if [ -n "$peer" ]; then
+  [ -x "$peer" ] || { echo "bench: BENCH_PEER=$peer is not an executable" >&2; exit 2; }
+  [ "$(id -u)" = 0 ] || { echo "bench: BENCH_PEER needs root (dvdcli 0.2 looks only in /run/docker/plugins)" >&2; exit 2; }
+  [ ! -e /run/docker/plugins/volumecli-bench.sock ] ||
+    { echo "bench: /run/docker/plugins/volumecli-bench.sock exists; remove it first" >&2; exit 2; }
 fi
 
 # --- the plugin: on a unix socket in a temporary socket directory, found by discovery as a user's
 work=$(mktemp -d /tmp/volumecli-bench-XXXXXX)
 plugin_pid=
+peer_link=
 cleanup() {
   [ -z "$plugin_pid" ] || kill "$plugin_pid" 2>/dev/null || true
+  [ -z "$peer_link" ] || rm -f "$peer_link"
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -62,6 +75,11 @@ plugin_pid=$!
 for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.05; done
 [ -S "$socket" ] || { echo "bench: the plugin did not start" >&2; exit 1; }
 export DVDCLI_SOCKET_DIR=$work/plugins DVDCLI_SPEC_DIRS=$work/empty
+if [ -n "$peer" ]; then
+  mkdir -p /run/docker/plugins
+  peer_link=/run/docker/plugins/volumecli-bench.sock
+  ln -s "$socket" "$peer_link"
+fi
 
 # hyperfine -N: RUNS sequential invocations without a shell; prints "total_ms median_ms".
 loop() {
@@ -97,7 +115,8 @@ echo "bench: $runs sequential invocations each, in $rounds interleaved rounds ..
 commands=("/bin/true" "$floor $socket vol1" "$dvdcli mount --volumedriver=bench --volumename=vol1"
   "$dvdcli path --volumedriver=bench --volumename=vol1")
 [ -z "$dynamic" ] || commands+=("$dynamic mount --volumedriver=bench --volumename=vol1"
-  "$dynamic path --volumedriver=bench --volumename=vol1")
+  "$dynamic path --volumedriver=bench --volumename=vol1" "$dynamic_floor $socket vol1")
+[ -z "$peer" ] || commands+=("$peer mount --volumedriver=volumecli-bench --volumename=vol1")
 mapfile -t measured < <(interleaved "${commands[@]}")
 read -r true_total true_median <<<"${measured[0]}"
 read -r floor_total floor_median <<<"${measured[1]}"
@@ -119,15 +138,29 @@ dynamic_rows=
 if [ -n "$dynamic" ]; then
   read -r dynamic_mount_total _ <<<"${measured[4]}"
   read -r dynamic_path_total _ <<<"${measured[5]}"
+  read -r dynamic_floor_total _ <<<"${measured[6]}"
   dynamic_rss=$(awk -v k="$(peak_rss "$dynamic" mount --volumedriver=bench --volumename=vol1)" \
     'BEGIN { printf "%.2f", k / 1024 }')
-  dynamic_rows="| for comparison, \`-DVOLUMECLI_FULLY_STATIC=OFF\` (libc.so.6): \`mount\`, \`path\` x$runs | $(ratio "$dynamic_mount_total" "$floor_total")x, $(ratio "$dynamic_path_total" "$floor_total")x the floor; peak RSS ${dynamic_rss} MiB | - | - |"
+  dynamic_rows="| for comparison, \`-DVOLUMECLI_FULLY_STATIC=OFF\` (libc.so.6): \`mount\`, \`path\` x$runs vs the floor client linked the same way | $(ratio "$dynamic_mount_total" "$dynamic_floor_total")x, $(ratio "$dynamic_path_total" "$dynamic_floor_total")x the dynamic floor (${dynamic_floor_total} ms); peak RSS ${dynamic_rss} MiB | - | - |"
 fi
 
 echo "bench: list of $volumes volumes ..."
 listed=$("$dvdcli" list --volumedriver=bench | wc -l)
 [ "$listed" = "$volumes" ] || { echo "bench: list printed $listed names, not $volumes" >&2; exit 1; }
 read -r _ list_median < <(loop 50 "$dvdcli" list --volumedriver=bench)
+
+# dvdcli 0.2, when given: the same mount loop (interleaved above) and the same list, side by side.
+peer_rows="| \`mount\` and \`list\` vs dvdcli 0.2 | not measured: give its binary as BENCH_PEER=/path/to/dvdcli | <= 0.8x, <= 0.5x | - |"
+if [ -n "$peer" ]; then
+  echo "bench: dvdcli 0.2 ($peer) ..."
+  read -r peer_mount_total peer_mount_median <<<"${measured[${#measured[@]} - 1]}"
+  peer_listed=$("$peer" list --volumedriver=volumecli-bench | wc -l)
+  read -r _ peer_list_median < <(loop 50 "$peer" list --volumedriver=volumecli-bench)
+  peer_mount_ratio=$(ratio "$mount_total" "$peer_mount_total")
+  peer_list_ratio=$(ratio "$list_median" "$peer_list_median")
+  peer_rows="| \`mount\` x$runs vs dvdcli 0.2 x$runs | ${mount_total} ms vs ${peer_mount_total} ms = **${peer_mount_ratio}x** (median ${mount_median} vs ${peer_mount_median} ms) | <= 0.8x | $(verdict "$peer_mount_ratio" 0.8) |
+| \`list\` of $volumes volumes vs dvdcli 0.2 (medians of 50) | ${list_median} ms vs ${peer_list_median} ms (it printed ${peer_listed} lines) = **${peer_list_ratio}x** | <= 0.5x | $(verdict "$peer_list_ratio" 0.5) |"
+fi
 
 echo "bench: $concurrent concurrent mounts ..."
 concurrent_run() {
@@ -205,11 +238,12 @@ table=$(cat <<EOF
 
 | measure | value | target | result |
 |---|---|---|---|
-| \`mount\` x$runs vs the floor client x$runs | ${mount_total} ms vs ${floor_total} ms = **${mount_ratio}x** (median ${mount_median} vs ${floor_median} ms) | <= 1.3x | $(verdict "$mount_ratio" 1.3) |
+| \`mount\` x$runs vs the floor client x$runs (linked as dvdcli is) | ${mount_total} ms vs ${floor_total} ms = **${mount_ratio}x** (median ${mount_median} vs ${floor_median} ms) | <= 1.3x | $(verdict "$mount_ratio" 1.3) |
 | \`path\` x$runs vs the floor client x$runs | ${path_total} ms vs ${floor_total} ms = **${path_ratio}x** (median ${path_median} ms) | <= 1.3x | $(verdict "$path_ratio" 1.3) |
 | exec baseline: \`/bin/true\` x$runs | ${true_total} ms (floor ${floor_true}x, \`mount\` ${mount_true}x of it) | - | - |
 | peak RSS of one \`mount\` | **${rss_mib} MiB** (floor client ${floor_rss_mib} MiB) | <= 3 MiB | $(verdict "$rss_mib" 3) |
-| \`list\` of $volumes volumes (median of 50) | **${list_median} ms** (dvdcli 0.2: about 36 ms, the issue's number) | <= 18 ms | $(verdict "$list_median" 18) |
+| \`list\` of $volumes volumes (median of 50) | **${list_median} ms** | <= 18 ms | $(verdict "$list_median" 18) |
+${peer_rows}
 | $concurrent concurrent \`mount\`s of distinct volumes | ${concurrent_ms} ms, ${concurrent_failed} failed (floor client ${floor_concurrent_ms} ms) | all succeed | $([ "$concurrent_failed" = 0 ] && echo pass || echo FAIL) |
 | Flocker \`mount\` return after the state shows it mounted (10 runs) | median ${flocker_median} ms, **max ${flocker_max} ms** | <= 250 ms | $(verdict "$flocker_max" 250) |
 | no plugin, \`--retry-timeout=0\`: exit status, slowest of 50 | exit ${absent_status}, **${absent_max} ms** | exit 3, < 50 ms | $([ "$absent_status" = 3 ] && verdict "$absent_max" 50 || echo FAIL) |
