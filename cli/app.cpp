@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include "completion.hpp"
+#include "flag_table.hpp"
 #include "options.hpp"
 #include "printer.hpp"
 
@@ -24,6 +26,7 @@
 
 #include <signal.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -406,6 +409,68 @@ int execute_check(const CliOptions& options)
     return report.passed() ? 0 : static_cast<int>(ExitCode::driver_error);
 }
 
+// What the completion scripts offer (completion.hpp): `dvdcli __complete WORDS...`. Values that
+// depend on the host come from discovery and from the driver the words name, asked with a short
+// timeout and no retry so that a dead plugin never freezes the shell; every failure offers nothing.
+int complete_words(const std::string& program, const std::vector<std::string>& words)
+{
+    CompletionSources sources;
+    sources.drivers = [&program] {
+        if (program == "flockercli") {
+            return std::vector<std::string>{"flocker"};
+        }
+        std::vector<std::string> names = {"local"};
+        try {
+            // Where discovery looks, from the DVDCLI_* environment as a command would read it.
+            const std::array<const char*, 4> argv = {"dvdcli", "list", "--volumedriver=local", nullptr};
+            const auto parsed = parse_command_line(3, argv.data(), from_process_environment);
+            for (auto& name : discovery::plugin_names(parsed.options->search_paths)) {
+                names.push_back(std::move(name));
+            }
+        } catch (const Error&) {
+        }
+        return names;
+    };
+    sources.volumes = [&program](const std::vector<std::string>& given) {
+        // The words that say which driver and how to reach it, then a quick `list`.
+        std::vector<std::string> argv = {program, "list", "--timeout=2", "--retry-timeout=0", "--log-level=off"};
+        for (std::size_t i = 0; i + 1 < given.size(); ++i) {
+            const std::string& word = given[i];
+            const auto equals = word.find('=');
+            const FlagSpec* flag = word.rfind("--", 0) == 0 ? find_flag(word.substr(2, equals - 2)) : nullptr;
+            if (flag == nullptr || (flag->group == FlagGroup::global ||
+                                    (flag->group == FlagGroup::command && flag->text != &GivenFlags::driver))) {
+                continue;
+            }
+            argv.push_back(word);
+            if (equals == std::string::npos && flag->kind != ValueKind::toggle && i + 2 < given.size()) {
+                argv.push_back(given[++i]);
+            }
+        }
+        std::vector<const char*> pointers;
+        for (const auto& word : argv) {
+            pointers.push_back(word.c_str());
+        }
+        pointers.push_back(nullptr);
+        std::vector<std::string> names;
+        try {
+            const auto parsed =
+                parse_command_line(static_cast<int>(argv.size()), pointers.data(), from_process_environment);
+            if (parsed.options) {
+                const auto opened = open_driver(*parsed.options);
+                for (auto& volume : list_volumes(*opened.driver)) {
+                    names.push_back(std::move(volume.name));
+                }
+            }
+        } catch (const std::exception&) {
+            names.clear();
+        }
+        return names;
+    };
+    write_stdout(complete(program, words, sources));
+    return 0;
+}
+
 }  // namespace
 
 int run(int argc, char** argv)
@@ -414,6 +479,10 @@ int run(int argc, char** argv)
     ignore_sigpipe();
     set_up_logging(program_name(argc > 0 ? argv[0] : nullptr));
     try {
+        if (argc >= 2 && std::string(argv[1]) == "__complete") {
+            apply_log_level(LogLevel::off);
+            return complete_words(program_name(argv[0]), std::vector<std::string>(argv + 2, argv + argc));
+        }
         ParseResult parsed = parse_command_line(argc, argv, from_process_environment);
         if (!parsed.options) {
             write_stdout(parsed.output);

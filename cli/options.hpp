@@ -62,15 +62,9 @@ using Environment = std::function<std::optional<std::string>(const char* name)>;
 // The program's name as invoked: "flockercli" or "dvdcli".
 std::string program_name(const char* argv0);
 
-// Parses argv (flags before or after the command) and the DVDCLI_* environment.
-// Throws UsageError for anything malformed.
+// Parses argv (flags before or after the command; `help [COMMAND]`, --help, --version) and the
+// DVDCLI_* environment. Throws UsageError for anything malformed, with a suggestion for a typo.
 ParseResult parse_command_line(int argc, const char* const* argv, const Environment& environment);
-
-// parse_command_line's two readers of argv, exposed so that tests can hold them to the same
-// result. The plain reader takes only a simple command with --name=value flags (what isolators,
-// scripts and health checks send) and returns nullopt for anything else; CLI11 reads everything.
-std::optional<ParseResult> parse_plain_command_line(int argc, const char* const* argv, const Environment& environment);
-ParseResult parse_command_line_with_cli11(int argc, const char* const* argv, const Environment& environment);
 
 // Where volume lock files live when neither --run-dir nor DVDCLI_RUN_DIR says: /run/dvdcli for
 // root, else $XDG_RUNTIME_DIR/dvdcli when that is set (and absolute), else /tmp/dvdcli-<uid>.
@@ -82,7 +76,7 @@ LogLevel parse_log_level(const std::string& name, const char* source);
 const char* command_name(Command command);
 
 // Every field of `options` that a command acts on, one per line (the start time left out): for
-// tests and fuzz targets that compare two readings.
+// tests that compare a reading with the one expected.
 std::string describe(const CliOptions& options);
 
 }  // namespace volumecli::cli

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config git ca-certificates
           libcli11-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libssl-dev)
 if [ "${1:-}" = "--with-tests" ]; then
-  packages+=(catch2 clang-format zsh file ccache)
+  packages+=(catch2 clang-format zsh tmux bash-completion file ccache)
   # libFuzzer and the sanitizer runtimes for clang (scripts/fuzz.sh).
   packages+=(clang-14 libclang-rt-14-dev)
 fi

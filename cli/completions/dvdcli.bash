@@ -1,60 +1,58 @@
-# bash completion for dvdcli and flockercli (volumecli).
+# bash completion for dvdcli and flockercli (volumecli). What to offer comes from the program
+# itself (`dvdcli __complete WORDS...`, cli/completion.hpp), read from the same table as its
+# flags, so this script knows no command or flag by name. Works with and without bash-completion.
 
 _dvdcli()
 {
-    local cur prev words cword
-    if declare -F _init_completion >/dev/null 2>&1; then
-        _init_completion -n = || return
-    else
-        cur="${COMP_WORDS[COMP_CWORD]}"
-        prev="${COMP_WORDS[COMP_CWORD-1]}"
-        words=("${COMP_WORDS[@]}")
-        cword=$COMP_CWORD
+    # The words up to the cursor, split at blanks only: bash's own COMP_WORDS is also split at
+    # COMP_WORDBREAKS ('=' and ':'), which flag values contain.
+    local line=${COMP_LINE:0:COMP_POINT}
+    local -a words
+    read -r -a words <<<"$line"
+    [[ $line == *[[:blank:]] || ${#words[@]} -eq 0 ]] && words+=("")
+    local cur=${words[${#words[@]}-1]}
+
+    local -a reply
+    mapfile -t reply < <("${words[0]}" __complete "${words[@]:1}" 2>/dev/null)
+    [[ ${#reply[@]} -ge 2 ]] || return 0
+    local how=${reply[0]} prefix=${reply[1]}
+
+    # bash replaces only the text after the last word-break character in the current word.
+    local breaks="" keep=""
+    [[ $COMP_WORDBREAKS == *=* ]] && breaks+="="
+    [[ $COMP_WORDBREAKS == *:* ]] && breaks+=":"
+    if [[ -n $breaks && $cur == *[$breaks]* ]]; then
+        keep=${cur%"${cur##*[$breaks]}"}
     fi
 
-    local commands="mount unmount path create remove get list capabilities version exec check"
-    local flags="--volumedriver= --volumename= --volumeopts= --volumeopt= --explicitcreate --mountid=
-        --plugin-addr= --cacert= --cert= --key= --timeout= --retry-timeout= --log-level= --format=
-        --managed-plugins --docker-root= --control-host= --control-port= --node-uuid= --name-key=
-        --wait-timeout= --run-dir= --volume= --help --version"
-
-    case "$cur" in
-        --log-level=*)
-            COMPREPLY=($(compgen -P "--log-level=" -W "trace debug info warn error critical off" -- "${cur#*=}"))
-            return ;;
-        --format=*)
-            COMPREPLY=($(compgen -P "--format=" -W "text json" -- "${cur#*=}"))
-            return ;;
-        --explicitcreate=* | --explicitCreate=*)
-            COMPREPLY=($(compgen -P "${cur%%=*}=" -W "true false" -- "${cur#*=}"))
-            return ;;
-        --cacert=* | --cert=* | --key=* | --docker-root=* | --run-dir=*)
-            local flag="${cur%%=*}="
-            COMPREPLY=($(compgen -P "$flag" -f -- "${cur#*=}"))
-            return ;;
-        --volumedriver=*)
-            local dir="${DVDCLI_SOCKET_DIR:-/run/docker/plugins}"
-            local names=""
-            local socket
-            for socket in "$dir"/*.sock; do
-                [[ -S $socket ]] && names+=" $(basename "$socket" .sock)"
-            done
-            COMPREPLY=($(compgen -P "--volumedriver=" -W "local flocker$names" -- "${cur#*=}"))
-            return ;;
-        -*)
-            COMPREPLY=($(compgen -W "$flags" -- "$cur"))
-            [[ ${COMPREPLY[0]-} == *= ]] && compopt -o nospace 2>/dev/null
-            return ;;
+    local -a found=()
+    local item
+    case $how in
+        files) mapfile -t found < <(compgen -f -- "${cur#"$prefix"}") ;;
+        directories) mapfile -t found < <(compgen -d -- "${cur#"$prefix"}") ;;
+        hosts) mapfile -t found < <(compgen -A hostname -- "${cur#"$prefix"}") ;;
+        commands) mapfile -t found < <(compgen -c -- "$cur") ;;
     esac
-
-    # Offer the commands until one is given (flags may come before it).
-    local word
-    for word in "${words[@]:1:cword-1}"; do
-        if [[ " $commands " == *" $word "* ]]; then
-            return
+    COMPREPLY=()
+    if [[ $how == words ]]; then
+        for item in "${reply[@]:2}"; do
+            [[ $item == "$cur"* ]] && COMPREPLY+=("${item#"$keep"}")
+        done
+    else
+        for item in "${found[@]}"; do
+            [[ $how == files || $how == directories ]] && [[ -d $item ]] && item+=/
+            COMPREPLY+=("$(printf '%s%s' "$prefix" "$item")")
+            COMPREPLY[-1]=${COMPREPLY[-1]#"$keep"}
+        done
+    fi
+    # No space after a flag that takes a value ("--format=") or a directory.
+    for item in "${COMPREPLY[@]}"; do
+        if [[ $item == *= || $item == */ ]]; then
+            compopt -o nospace 2>/dev/null
+            break
         fi
     done
-    COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+    return 0
 }
 
 complete -F _dvdcli dvdcli flockercli

@@ -177,16 +177,16 @@ TEST_CASE("dvdcli says what is wrong with the command line without CLI11's wordi
     using Case = std::pair<Args, std::string>;
     const auto [args, message] = GENERATE(
         Case{{"mount", "--volumedriver=fake", "--volumedriver=other", "--volumename=v1"},
-             "--volumedriver given more than once (see dvdcli --help)"},
+             "--volumedriver given more than once (see 'dvdcli mount --help')"},
         Case{{"mount", "--volumedriver", "fake", "--volumename=v1", "--volumename", "v2"},
-             "--volumename given more than once (see dvdcli --help)"},
+             "--volumename given more than once (see 'dvdcli mount --help')"},
         Case{{"mount", "--volumedriver=fake", "--volumename=v1", "--explicitcreate=maybe"},
-             "--explicitcreate: value not accepted (a switch takes no value, or =true or =false) (see dvdcli --help)"},
+             "--explicitcreate: value not accepted (a switch takes no value, or =true or =false) (see 'dvdcli mount --help')"},
         Case{{"mount", "--volumedriver=fake", "--volumename=v1", "--format", "yaml"},
              "--format: expected text or json, not \"yaml\""},
         Case{{"--volumedriver=fake"},
              "no command given (one of mount, unmount, path, create, remove, get, list, capabilities, version, exec, "
-             "check) (see dvdcli --help)"});
+             "check) (see 'dvdcli --help')"});
     INFO("args " << describe_calls(args));
 
     const auto result = harness.run(args);

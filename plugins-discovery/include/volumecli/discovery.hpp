@@ -27,6 +27,11 @@ std::vector<std::string> candidate_paths(const std::string& name, const SearchPa
 // that cannot be read or parsed, or a .json naming certificate files that are missing.
 std::optional<Endpoint> find_plugin(const std::string& name, const SearchPaths& paths);
 
+// The names of the plugins found now, as Docker's plugin scan lists them: <socket_dir>/N.sock and
+// N/N.sock sockets, then N.spec and N.json files (and N/N.spec, N/N.json) in each spec dir; sorted,
+// each once. Unreadable directories are skipped. For shell completion.
+std::vector<std::string> plugin_names(const SearchPaths& paths);
+
 // find_plugin, retried under `retry` while nothing is found (plugins may start after us).
 // Throws UnreachableError "plugin not found" (listing the places searched) when the window ends.
 Endpoint resolve_plugin(const std::string& name, const SearchPaths& paths, const RetryPolicy& retry);
