@@ -181,7 +181,8 @@ TEST_CASE("dvdcli says what is wrong with the command line without CLI11's wordi
         Case{{"mount", "--volumedriver", "fake", "--volumename=v1", "--volumename", "v2"},
              "--volumename given more than once (see 'dvdcli mount --help')"},
         Case{{"mount", "--volumedriver=fake", "--volumename=v1", "--explicitcreate=maybe"},
-             "--explicitcreate: value not accepted (a switch takes no value, or =true or =false) (see 'dvdcli mount --help')"},
+             "--explicitcreate: value not accepted (a switch takes no value, or =true or =false) (see 'dvdcli mount "
+             "--help')"},
         Case{{"mount", "--volumedriver=fake", "--volumename=v1", "--format", "yaml"},
              "--format: expected text or json, not \"yaml\""},
         Case{{"--volumedriver=fake"},
