@@ -39,7 +39,7 @@ public:
             text += "User-Agent: " + m_user_agent + "\r\n";
         }
         for (const auto& [name, value] : request.headers) {
-            text += name + ": " + value + "\r\n";
+            text.append(name).append(": ").append(value).append("\r\n");
         }
         if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
             text += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";

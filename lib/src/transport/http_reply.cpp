@@ -29,7 +29,7 @@ namespace detail {
 
 namespace {
 
-constexpr std::size_t k_max_header_bytes = 64U * 1024U;
+constexpr std::size_t k_max_header_bytes = std::size_t{64} * 1024;
 constexpr int k_max_interim_replies = 5;
 
 struct ParsedHead {
@@ -151,7 +151,7 @@ void grow(std::string& text, std::size_t needed)
         return;
     }
     constexpr std::size_t k_small = std::size_t{1024} * 1024;
-    constexpr std::size_t k_most = k_max_reply_bytes + k_max_header_bytes + 64 * 1024;
+    constexpr std::size_t k_most = k_max_reply_bytes + k_max_header_bytes + std::size_t{64} * 1024;
     text.reserve(needed > k_small ? std::max(needed, k_most) : std::max(needed, 2 * text.capacity()));
 }
 
