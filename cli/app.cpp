@@ -17,7 +17,6 @@
 #include <volumecli/retry.hpp>
 #include <volumecli/scoped_driver.hpp>
 #include <volumecli/task.hpp>
-#include <volumecli/transport.hpp>
 #include <volumecli/volume_lock.hpp>
 
 #include <spdlog/details/null_mutex.h>
@@ -182,13 +181,10 @@ OpenedDriver open_driver(const CliOptions& options, const std::string& name_key 
         // As dockerd: a managed plugin is never activated, and its mountpoints are in its own
         // filesystem namespace.
         settings.activate = false;
-        return {
-            make_scoped_driver(std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings),
-                               managed->filesystem),
-            std::move(lock_key)};
+        return {make_scoped_driver(make_plugin_driver(options.driver, endpoint, settings), managed->filesystem),
+                std::move(lock_key)};
     }
-    return {std::make_unique<PluginDriver>(options.driver, make_http_transport(endpoint), settings),
-            std::move(lock_key)};
+    return {make_plugin_driver(options.driver, endpoint, settings), std::move(lock_key)};
 }
 
 // Serialises the commands that change a volume (mount, unmount, create, remove) between
@@ -398,10 +394,9 @@ int execute_check(const CliOptions& options)
             rethrow_with_context(error, driver_context(options.driver));
         }
     }
-    const auto transport = make_http_transport(endpoint);
     CheckReport report;
     try {
-        report = run_conformance_check(options.driver, *transport, settings);
+        report = run_conformance_check(options.driver, endpoint, settings);
     } catch (const Error& error) {
         rethrow_with_context(error, driver_context(options.driver));
     }
@@ -475,7 +470,7 @@ int complete_words(const std::string& program, const std::vector<std::string>& w
 
 int run(int argc, char** argv)
 {
-    const auto started = Clock::now();
+    const auto started = std::chrono::steady_clock::now();
     ignore_sigpipe();
     set_up_logging(program_name(argc > 0 ? argv[0] : nullptr));
     try {

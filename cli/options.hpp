@@ -2,7 +2,6 @@
 
 #include <volumecli/discovery.hpp>
 #include <volumecli/endpoint.hpp>
-#include <volumecli/transport.hpp>
 #include <volumecli/volume.hpp>
 
 #include <chrono>
@@ -48,7 +47,8 @@ struct CliOptions {
     std::string run_dir;                                 // --run-dir, DVDCLI_RUN_DIR, else default_run_dir()
     std::vector<std::string> volume_flags;               // exec --volume=DRIVER:NAME[:CONTAINERPATH]
     std::vector<std::string> exec_command;               // exec's COMMAND [ARGS...]
-    Clock::time_point started = Clock::now();            // process start: deadlines count from it
+    std::chrono::steady_clock::time_point started =
+        std::chrono::steady_clock::now();  // process start: deadlines count from it
 };
 
 // What parsing produced: options to run, or text (help, version) to print before exiting 0.

@@ -1,14 +1,18 @@
 // Raw HTTP/1.1 replies through the real transport: a unix-socket server thread answers each
-// request with the fuzz input's bytes and closes, and the public client (make_http_transport for
-// plugin calls, make_http_client for Flocker's GETs) reads them. The parser inside
-// lib/src/transport/http_transport.cpp is reached only through its public interface; a malformed, truncated
-// or oversized reply must be a volumecli::Error, never a crash or a hang.
+// request with the fuzz input's bytes and closes, and the transport's clients (make_http_transport
+// for plugin calls, make_http_client for Flocker's GETs) read them. The parser in
+// lib/src/transport/http_reply.cpp is reached only through them; a malformed, truncated or
+// oversized reply must be a volumecli::Error, never a crash or a hang.
 
 #include "fuzz_input.hpp"
 
 #include <volumecli/endpoint.hpp>
 #include <volumecli/error.hpp>
-#include <volumecli/transport.hpp>
+
+#include "core/clock.hpp"
+#include "transport/http_client.hpp"
+#include "transport/plugin_transport.hpp"
+#include "transport/reply_limits.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -153,7 +157,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // The general client, as the Flocker driver uses it.
     try {
-        const auto client = make_http_client(endpoint, HttpClientOptions{"flockercli/fuzz", "", false, ""});
+        const auto client = make_http_client(endpoint, "flockercli/fuzz");
         check_response(
             client->request(HttpRequest{"GET", "/v1/configuration/datasets", {}, ""}, Clock::now() + k_call_timeout));
     } catch (const Error&) {

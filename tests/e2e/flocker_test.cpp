@@ -27,7 +27,7 @@
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
-using volumecli::Clock;
+using Clock = std::chrono::steady_clock;
 using volumecli::Driver;
 using volumecli::ExitCode;
 using volumecli::FlockerSettings;

@@ -1,8 +1,19 @@
 #include <volumecli/endpoint.hpp>
 #include <volumecli/error.hpp>
+#include <volumecli/volume_lock.hpp>
+
+#include "core/clock.hpp"
+#include "transport/plugin_transport.hpp"
+#include "transport/resolve.hpp"
 
 #include <catch2/catch.hpp>
 
+#include "socket_util.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstddef>
 #include <string>
 
 using volumecli::Endpoint;
@@ -57,4 +68,26 @@ TEST_CASE("parse_endpoint_url rejects addresses Docker cannot dial", "[endpoint]
     CAPTURE(url);
 
     CHECK_THROWS_AS(parse_endpoint_url(url), UsageError);
+}
+
+TEST_CASE("A TCP endpoint's host is resolved once for its lock key and all its connections", "[endpoint][lock]")
+{
+    // A loopback port that refuses connections: every post fails after resolving and connecting.
+    int port = 0;
+    ::close(volumecli::test::detail::listen_tcp(port));
+    const int held = volumecli::test::detail::hold_tcp_port(port);
+    REQUIRE(held >= 0);
+    const Endpoint endpoint = parse_endpoint_url("tcp://localhost:" + std::to_string(port));
+    const std::size_t before = volumecli::detail::resolution_count();
+
+    CHECK(volumecli::endpoint_lock_key(endpoint) == "tcp://loopback:" + std::to_string(port));
+    const auto transport = volumecli::make_http_transport(endpoint);  // a copy, sharing the addresses
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        CHECK_THROWS_AS(transport->post("/Plugin.Activate", "", volumecli::Clock::now() + std::chrono::seconds(10)),
+                        volumecli::TransportError);
+    }
+    CHECK(volumecli::endpoint_lock_key(endpoint) == "tcp://loopback:" + std::to_string(port));
+
+    CHECK(volumecli::detail::resolution_count() - before == 1);
+    ::close(held);
 }

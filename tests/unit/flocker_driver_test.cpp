@@ -4,11 +4,12 @@
 #include <volumecli/error.hpp>
 #include <volumecli/flocker_driver.hpp>
 #include <volumecli/operations.hpp>
-#include <volumecli/transport.hpp>
 
 #include "certs.hpp"
+#include "core/clock.hpp"
 #include "temp_dir.hpp"
 #include "timing.hpp"
+#include "transport/http_client.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,10 @@
 #include <volumecli/error.hpp>
 #include <volumecli/operations.hpp>
 #include <volumecli/plugin_driver.hpp>
-#include <volumecli/transport.hpp>
+
+#include "core/clock.hpp"
+#include "plugin/plugin_driver.hpp"
+#include "transport/plugin_transport.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 
+#include <volumecli/endpoint.hpp>
 #include <volumecli/scoped_driver.hpp>
-#include <volumecli/transport.hpp>
 #include <volumecli/volume.hpp>
 
 #include <chrono>
@@ -11,8 +11,8 @@
 
 namespace volumecli {
 
-// dvdcli check: a volume plugin's conformance report. The plugin is driven call by call over a
-// Transport so that every raw reply can be checked against the protocol, not just decoded.
+// dvdcli check: a volume plugin's conformance report. The plugin is driven call by call over its
+// HTTP transport so that every raw reply can be checked against the protocol, not just decoded.
 
 enum class StepStatus { pass, warn, fail, skipped };
 
@@ -52,8 +52,9 @@ std::string scratch_volume_name();
 // first ID, still mounted (Path), unmount of the second, remove, gone (Get), timing each call and
 // checking each reply; then releases whatever is left (mounts, the volume) even after a failure.
 // Throws UnreachableError when the plugin cannot be reached at all (its first call fails to
-// connect); every other problem is a step's failure in the report.
-CheckReport run_conformance_check(const std::string& driver, Transport& transport, const CheckSettings& settings);
+// connect); every other problem is a step's failure in the report. The plugin is reached at
+// `endpoint` over one kept-alive connection.
+CheckReport run_conformance_check(const std::string& driver, const Endpoint& endpoint, const CheckSettings& settings);
 
 // {"Driver","Volume","Passed","Steps":[{"Name","Call","Mandatory","Status","Milliseconds","Notes"}]}
 // on one line; Status is "pass", "warn", "fail" or "skipped".

@@ -1,8 +1,13 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
 namespace volumecli {
+
+namespace detail {
+struct AddressCache;  // internal to libvolumecli (transport/resolve.hpp)
+}
 
 // Certificate files for an https:// endpoint (go-connections' tlsconfig.Options field names).
 struct TlsFiles {
@@ -22,6 +27,10 @@ struct Endpoint {
     bool tls = false;         // https://
     TlsFiles tls_files;
     std::string address;  // the address as written, for messages
+    // Kind::tcp: the host's addresses, resolved on first use and shared by copies, so that the
+    // lock key and the connection resolve the name once. Set by parse_endpoint_url; null: the
+    // name is resolved at each use.
+    std::shared_ptr<detail::AddressCache> resolved;
 };
 
 // Parses a plugin address as Docker does: unix:///abs.sock, unix://rel.sock, tcp://h:p,

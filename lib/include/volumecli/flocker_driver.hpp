@@ -2,7 +2,6 @@
 
 #include <volumecli/driver.hpp>
 #include <volumecli/retry.hpp>
-#include <volumecli/transport.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -39,7 +38,7 @@ struct FlockerSettings {
     std::optional<std::chrono::milliseconds> timeout;  // --timeout: per HTTP request (default 60 s)
     RetryPolicy retry;                                 // --retry-timeout: connect failures only
     // When the run began (the CLI passes its start); unset: when make_flocker_driver is called.
-    std::optional<Clock::time_point> started;
+    std::optional<std::chrono::steady_clock::time_point> started;
     std::string etc_dir = "/etc/flocker";
     std::string boot_id_file = "/proc/sys/kernel/random/boot_id";
     // Reads an environment variable; unset: the process environment. Tests pass a fake.
@@ -69,6 +68,8 @@ struct FlockerSettings {
 // remove releases this node's lease and deletes the dataset (refused while another node holds a
 // lease); list names every live dataset with the name key once; capabilities is "global".
 std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings);
+
+class HttpClient;  // internal to libvolumecli (transport/http_client.hpp)
 
 // The same driver over `client` instead of a connection made from the settings; the host and
 // certificate settings are not looked at. For tests.

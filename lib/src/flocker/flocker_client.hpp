@@ -3,10 +3,11 @@
 // Typed calls to the Flocker control service (REST API v1) over one HttpClient.
 
 #include <volumecli/retry.hpp>
-#include <volumecli/transport.hpp>
 
+#include "core/clock.hpp"
 #include "core/durations.hpp"
 #include "flocker/flocker_codec.hpp"
+#include "transport/http_client.hpp"
 
 #include <chrono>
 #include <memory>

@@ -7,6 +7,8 @@
 #include <volumecli/flocker_driver.hpp>
 #include <volumecli/volume.hpp>
 
+#include "core/clock.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>

@@ -598,12 +598,11 @@ void FlockerDriver::remove(const std::string& volume)
 std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings)
 {
     auto resolved = flocker::resolve_settings(settings, true);
-    HttpClientOptions options;
-    options.user_agent = std::string("flockercli/") + version();
-    options.alternative_server_name = "control-service";
-    options.tls_failures_are_final = true;
-    options.tls_rejection_hint = k_rejection_hint;
-    auto client = make_http_client(resolved.endpoint, std::move(options));
+    detail::TlsOptions tls;
+    tls.alternative_server_name = "control-service";
+    tls.failures_are_final = true;
+    tls.rejection_hint = k_rejection_hint;
+    auto client = make_http_client(resolved.endpoint, std::string("flockercli/") + version(), std::move(tls));
     return std::make_unique<FlockerDriver>(name, std::move(resolved), std::move(client));
 }
 

@@ -2,8 +2,10 @@
 
 #include <volumecli/error.hpp>
 
+#include "core/clock.hpp"
 #include "core/json_fields.hpp"
 #include "plugin/plugin_codec.hpp"
+#include "transport/plugin_transport.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -531,9 +533,10 @@ std::string scratch_volume_name()
     return "dvdcli-check-" + std::to_string(::getpid()) + "-" + suffix;
 }
 
-CheckReport run_conformance_check(const std::string& driver, Transport& transport, const CheckSettings& settings)
+CheckReport run_conformance_check(const std::string& driver, const Endpoint& endpoint, const CheckSettings& settings)
 {
-    return Runner(driver, transport, settings).run();
+    const auto transport = make_http_transport(endpoint);
+    return Runner(driver, *transport, settings).run();
 }
 
 std::string to_json(const CheckReport& report)

@@ -1,10 +1,12 @@
-#include <volumecli/plugin_driver.hpp>
+#include "plugin/plugin_driver.hpp"
 
 #include <volumecli/error.hpp>
 
+#include "core/clock.hpp"
 #include "core/durations.hpp"
 #include "core/text.hpp"
 #include "plugin/plugin_codec.hpp"
+#include "transport/reply_limits.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -63,6 +65,11 @@ std::size_t max_reply_bytes(const std::string& method)
 }
 
 }  // namespace
+
+std::unique_ptr<Driver> make_plugin_driver(std::string name, const Endpoint& endpoint, PluginSettings settings)
+{
+    return std::make_unique<PluginDriver>(std::move(name), make_http_transport(endpoint), std::move(settings));
+}
 
 PluginDriver::PluginDriver(std::string name, std::unique_ptr<Transport> transport, PluginSettings settings)
     : m_name(std::move(name)), m_transport(std::move(transport)), m_settings(std::move(settings))

@@ -2,6 +2,8 @@
 
 #include <volumecli/error.hpp>
 
+#include "transport/resolve.hpp"
+
 namespace volumecli {
 
 namespace {
@@ -91,6 +93,7 @@ Endpoint parse_endpoint_url(const std::string& url)
     }
     endpoint.kind = Endpoint::Kind::tcp;
     endpoint.tls = scheme == "https";
+    endpoint.resolved = std::make_shared<detail::AddressCache>();
     split_host_port(url, authority, endpoint.host, endpoint.port);
     if (endpoint.host.empty()) {
         invalid(url, "no host");

@@ -9,11 +9,16 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <cstring>
 
 namespace volumecli::detail {
 
-AddressList resolve_endpoint(const Endpoint& endpoint)
+namespace {
+
+std::atomic<std::size_t> g_resolutions{0};
+
+AddressList resolve(const Endpoint& endpoint)
 {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
@@ -26,10 +31,33 @@ AddressList resolve_endpoint(const Endpoint& endpoint)
         host == "localhost" || (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0);
     const char* node = loopback ? nullptr : host.c_str();
     addrinfo* found = nullptr;
+    ++g_resolutions;
     if (const int rc = ::getaddrinfo(node, endpoint.port.c_str(), &hints, &found); rc != 0) {
         throw TransportError("resolve " + endpoint.host + ": " + ::gai_strerror(rc));
     }
     return AddressList(found, &::freeaddrinfo);
+}
+
+}  // namespace
+
+AddressList resolve_endpoint(const Endpoint& endpoint)
+{
+    if (!endpoint.resolved) {
+        return resolve(endpoint);
+    }
+    AddressCache& cache = *endpoint.resolved;
+    const std::lock_guard<std::mutex> lock(cache.mutex);
+    if (!cache.addresses || cache.host != endpoint.host || cache.port != endpoint.port) {
+        cache.addresses = resolve(endpoint);
+        cache.host = endpoint.host;
+        cache.port = endpoint.port;
+    }
+    return cache.addresses;
+}
+
+std::size_t resolution_count()
+{
+    return g_resolutions;
 }
 
 std::string address_text(const addrinfo& address)

@@ -2,11 +2,11 @@
 
 // A connected byte stream with deadlines: plain socket or TLS. Internal to the transport.
 
+#include "core/clock.hpp"
 #include "core/unique_fd.hpp"
 
 #include <volumecli/endpoint.hpp>
 #include <volumecli/non_copyable.hpp>
-#include <volumecli/transport.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -34,13 +34,14 @@ void wait_ready(int fd, short events, Clock::time_point deadline, const char* wa
 
 std::unique_ptr<Stream> make_plain_stream(UniqueFd fd);
 
-// Adjustments for clients other than the Docker plugin transport.
+// Adjustments for clients other than the Docker plugin transport (Flocker's).
 struct TlsOptions {
     // Also accept a server certificate for this name instead of the dialled host (empty: none).
     std::string alternative_server_name;
-    // The peer dropping the connection during the handshake throws UnreachableError, not
-    // TransportError (which callers retry).
-    bool eof_is_final = false;
+    // A new connection failing after the TCP connect (the peer dropping it during the handshake,
+    // or before the first reply) throws UnreachableError, not TransportError (which callers
+    // retry): a server refusing the client certificate may just hang up.
+    bool failures_are_final = false;
     // Appended to messages about the peer refusing the connection (alerts, early end of stream).
     std::string rejection_hint;
 };

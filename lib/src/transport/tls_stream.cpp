@@ -338,7 +338,7 @@ std::unique_ptr<Stream> make_tls_stream(UniqueFd fd, const Endpoint& endpoint, C
         } else if (error == SSL_ERROR_SYSCALL) {
             ERR_clear_error();
             const std::string message = "TLS handshake with " + endpoint.address + ": connection closed by the peer";
-            if (options.eof_is_final) {
+            if (options.failures_are_final) {
                 throw UnreachableError(message + with_hint(options.rejection_hint));
             }
             throw TransportError(message);

@@ -5,7 +5,6 @@
 #include <volumecli/error.hpp>
 #include <volumecli/operations.hpp>
 #include <volumecli/plugin_driver.hpp>
-#include <volumecli/transport.hpp>
 #include <volumecli/version.hpp>
 
 #include <iostream>
@@ -29,10 +28,10 @@ int main(int argc, char** argv)
     const std::string socket = std::string(argv[1]) + "/none.sock";
     volumecli::PluginSettings settings;
     settings.retry.window = std::chrono::milliseconds(0);
-    volumecli::PluginDriver driver(
-        "none", volumecli::make_http_transport(volumecli::parse_endpoint_url("unix://" + socket)), settings);
+    const auto driver =
+        volumecli::make_plugin_driver("none", volumecli::parse_endpoint_url("unix://" + socket), settings);
     try {
-        volumecli::list_volumes(driver);
+        volumecli::list_volumes(*driver);
     } catch (const volumecli::Error& error) {
         std::cout << "exit code " << static_cast<int>(error.exit_code()) << "\n";
         return 0;
