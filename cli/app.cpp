@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
@@ -62,11 +63,16 @@ void ignore_sigpipe()
 // stderr, one line per message, "<program>: <level>: <message>", with the message made
 // printable_text: log lines quote plugins' words, which must not reach a terminal raw.
 class PrintableStderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+public:
+    // Starts each line with the UTC time to the millisecond (--log-timestamps).
+    void show_time(bool show) { m_show_time = show; }
+
 protected:
     void sink_it_(const spdlog::details::log_msg& message) override
     {
         const auto level = spdlog::level::to_string_view(message.level);
-        std::string line(message.logger_name.data(), message.logger_name.size());
+        std::string line = m_show_time ? utc_time(message.time) + " " : std::string();
+        line.append(message.logger_name.data(), message.logger_name.size());
         line += ": ";
         line.append(level.data(), level.size());
         line += ": ";
@@ -75,6 +81,24 @@ protected:
         static_cast<void>(std::fwrite(line.data(), 1, line.size(), stderr));
     }
     void flush_() override { static_cast<void>(std::fflush(stderr)); }
+
+private:
+    // "2026-12-05T21:04:05.123Z"
+    static std::string utc_time(spdlog::log_clock::time_point when)
+    {
+        const auto since_epoch = when.time_since_epoch();
+        const std::time_t seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
+        const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count() % 1000;
+        std::tm parts{};
+        ::gmtime_r(&seconds, &parts);
+        char text[32];
+        const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
+        char fraction[8];
+        std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(millis));
+        return std::string(text, length) + fraction;
+    }
+
+    bool m_show_time = false;
 };
 
 void set_up_logging(const std::string& program)
@@ -82,6 +106,15 @@ void set_up_logging(const std::string& program)
     auto logger = std::make_shared<spdlog::logger>(program, std::make_shared<PrintableStderrSink>());
     logger->set_level(spdlog::level::warn);
     spdlog::set_default_logger(std::move(logger));
+}
+
+void show_log_time(bool show)
+{
+    for (const auto& sink : spdlog::default_logger()->sinks()) {
+        if (auto* printable = dynamic_cast<PrintableStderrSink*>(sink.get())) {
+            printable->show_time(show);
+        }
+    }
 }
 
 void apply_log_level(LogLevel level)
@@ -228,8 +261,8 @@ int execute_task(const CliOptions& options)
     // flockercli is the Flocker tool: its task volumes are Flocker datasets unless they say otherwise.
     const bool flocker_tool = options.program == "flockercli";
     std::vector<TaskVolume> volumes = task_volumes_from_environment(environment, flocker_tool ? "flocker" : "rexray");
-    for (const auto& flag : options.volume_flags) {
-        volumes.push_back(parse_volume_flag(flag));
+    for (std::size_t i = 0; i < options.volume_flags.size(); ++i) {
+        volumes.push_back(parse_volume_flag(options.volume_flags[i], i + 1));
     }
     for (const auto& volume : volumes) {
         if (flocker_tool && volume.driver != "flocker" && volume.driver != "local") {
@@ -485,6 +518,7 @@ int run(int argc, char** argv)
         }
         parsed.options->started = started;
         apply_log_level(parsed.options->log_level);
+        show_log_time(parsed.options->log_timestamps);
         if (parsed.options->command == Command::exec) {
             return execute_task(*parsed.options);
         }

@@ -25,7 +25,8 @@ const std::array<CommandSpec, 11> k_command_table = {{
      "flockercli mount --volumename=vol1 --volumeopts=size=10G"},
     {Command::unmount, "unmount", "Unmount a volume", "Unmount a volume.",
      "dvdcli unmount --volumedriver=rexray --volumename=vol1", "flockercli unmount --volumename=vol1"},
-    {Command::path, "path", "Print where a volume is mounted", "Print the path where a volume is mounted.",
+    {Command::path, "path", "Print where a volume is mounted",
+     "Print the path where a volume is mounted; nothing (exit 0) when it is not.",
      "dvdcli path --volumedriver=rexray --volumename=vol1", "flockercli path --volumename=vol1"},
     {Command::create, "create", "Create a volume", "Create a volume.",
      "dvdcli create --volumedriver=rexray --volumename=vol1 --volumeopts=size=5",
@@ -54,7 +55,7 @@ const std::array<CommandSpec, 11> k_command_table = {{
      "dvdcli check --volumedriver=rexray --volumeopts=size=1 --format=json", ""},
 }};
 
-const std::array<FlagSpec, 23> k_flag_table = {{
+const std::array<FlagSpec, 24> k_flag_table = {{
     {"volumedriver", "", ValueKind::text, "NAME", FlagGroup::command, k_plugin_commands, k_plugin_commands, k_dvdcli,
      Completion::drivers, "Volume driver (plugin) name; or give --plugin-addr", &GivenFlags::driver},
     {"volumename", "", ValueKind::text, "NAME", FlagGroup::command, k_volume_commands | set_of(Command::check),
@@ -121,6 +122,10 @@ const std::array<FlagSpec, 23> k_flag_table = {{
     {"log-level", "", ValueKind::text, "LEVEL", FlagGroup::global, k_all_commands, 0, k_both_tools,
      Completion::log_levels, "trace, debug, info, warn (default), error, critical or off (env DVDCLI_LOG_LEVEL)",
      &GivenFlags::log_level},
+    {"log-timestamps", "", ValueKind::toggle, "", FlagGroup::global, k_all_commands, 0, k_both_tools,
+     Completion::booleans,
+     "Start each log line with the UTC time, to match a plugin's log (env DVDCLI_LOG_TIMESTAMPS=1)", nullptr,
+     &GivenFlags::log_timestamps},
     {"format", "", ValueKind::text, "FORMAT", FlagGroup::global, k_plugin_commands, 0, k_both_tools,
      Completion::formats, "Output: text (default) or json", &GivenFlags::format},
 }};

@@ -27,6 +27,7 @@ struct GivenFlags {
     std::optional<std::string> timeout;  // durations as written; read by read_seconds
     std::optional<std::string> retry_timeout;
     std::optional<std::string> log_level;
+    bool log_timestamps = false;
     std::optional<std::string> format;
     bool managed_plugins = false;
     std::optional<std::string> docker_root;

@@ -132,6 +132,13 @@ void read_environment(const GivenFlags& given, const Environment& environment, C
     if (given.log_level) {
         options.log_level = parse_log_level(*given.log_level, flag_text(&GivenFlags::log_level).c_str());
     }
+    options.log_timestamps = given.log_timestamps;
+    if (const auto stamps = environment("DVDCLI_LOG_TIMESTAMPS"); stamps && !stamps->empty()) {
+        if (*stamps != "0" && *stamps != "1" && *stamps != "true" && *stamps != "false") {
+            throw UsageError("DVDCLI_LOG_TIMESTAMPS: expected 1, true, 0 or false, not \"" + *stamps + "\"");
+        }
+        options.log_timestamps = options.log_timestamps || *stamps == "1" || *stamps == "true";
+    }
     options.search_paths = search_paths_from(environment);
     bool managed_plugins = given.managed_plugins;
     if (const auto managed = environment("DVDCLI_MANAGED_PLUGINS"); managed && !managed->empty()) {

@@ -40,6 +40,7 @@ struct CliOptions {
     std::optional<std::chrono::milliseconds> timeout;
     std::chrono::milliseconds retry_window{15000};
     LogLevel log_level = LogLevel::warn;
+    bool log_timestamps = false;  // --log-timestamps, DVDCLI_LOG_TIMESTAMPS: each log line starts with the UTC time
     OutputFormat format = OutputFormat::text;
     discovery::SearchPaths search_paths;
     std::optional<std::string> docker_root;              // set: managed (v2) plugins are looked up there too

@@ -37,7 +37,11 @@ const std::string& printable_name(const std::string& name, const char* call)
 
 std::string render_mount(const MountResult& result, OutputFormat format)
 {
-    return (format == OutputFormat::json ? to_json(result) : result.mountpoint) + "\n";
+    if (format == OutputFormat::json) {
+        return to_json(result) + "\n";
+    }
+    // No mountpoint (path of an unmounted volume): nothing at all, as dvdcli 0.2 printed.
+    return result.mountpoint.empty() ? std::string() : result.mountpoint + "\n";
 }
 
 std::string render_volume(const Volume& volume, OutputFormat format)

@@ -445,24 +445,33 @@ TEST_CASE("dvdcli path --format=json prints Name and Mountpoint", "[e2e][path][j
     CHECK(stdout_json(result) == json{{"Name", "v1"}, {"Mountpoint", "/tmp/fake-plugin/v1"}});
 }
 
-TEST_CASE("dvdcli path fails when the volume is not mounted or Path fails", "[e2e][path]")
+TEST_CASE("dvdcli path prints nothing and exits 0 when the volume has no mountpoint, as dvdcli 0.2", "[e2e][path]")
 {
     Harness harness;
     FakePlugin plugin;
     plugin.add_volume("v1");  // nobody holds it: no Mountpoint anywhere
     harness.start(plugin);
 
-    SECTION("empty Path reply is not mounted: exit 1")
+    SECTION("empty Path reply: nothing on stdout, exit 0")
     {
         const auto result = harness.run({"path", "--volumedriver=fake", "--volumename=v1"});
-        REQUIRE_FAILURE(result, 1);
+        REQUIRE_EXIT(result, 0);
+        CHECK(result.out.empty());
         CHECK(plugin.calls() == Calls{k_activate, k_get, k_path});
     }
-    SECTION("Path error: exit 1 with its message")
+    SECTION("empty Path reply, --format=json: an empty Mountpoint")
+    {
+        const auto result = harness.run({"path", "--volumedriver=fake", "--volumename=v1", "--format=json"});
+        REQUIRE_EXIT(result, 0);
+        CHECK(stdout_json(result) == json{{"Name", "v1"}, {"Mountpoint", ""}});
+    }
+    SECTION("Path error reply (REX-Ray after Unmount): a warning on stderr, nothing on stdout, exit 0")
     {
         plugin.reply(k_path, 500, "{\"Err\":\"path exploded\"}\n");
         const auto result = harness.run({"path", "--volumedriver=fake", "--volumename=v1"});
-        REQUIRE_FAILURE(result, 1);
+        REQUIRE_EXIT(result, 0);
+        CHECK(result.out.empty());
+        CHECK(result.err.find("warning") != std::string::npos);
         CHECK(result.err.find("VolumeDriver.Path: path exploded") != std::string::npos);
     }
     SECTION("relative Path reply: exit 5")

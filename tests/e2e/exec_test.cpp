@@ -188,6 +188,17 @@ TEST_CASE("dvdcli exec mounts every DVDI slot for the command's lifetime and exp
     CHECK(mount_points_under(exec.harness.dir().path()).empty());
 }
 
+TEST_CASE("dvdcli exec tells the command where each --volume is mounted on the host", "[e2e][exec]")
+{
+    ExecHarness exec;
+
+    const auto result = exec.run({"exec", "--volume=local:one", "--volume=local:two", "--", "/bin/sh", "-c",
+                                  "echo \"$DVDCLI_VOLUME_MOUNTPOINT1|$DVDCLI_VOLUME_MOUNTPOINT2\""});
+
+    REQUIRE_EXIT(result, 0);
+    CHECK(result.out == exec.data("one") + "|" + exec.data("two") + "\n");
+}
+
 TEST_CASE("dvdcli exec replaces a DVDI_VOLUME_MOUNTPOINT already in its environment", "[e2e][exec]")
 {
     ExecHarness exec;

@@ -548,9 +548,11 @@ TEST_CASE("flocker: path and get tell whether the volume is mounted here", "[flo
     CHECK(volume.name == "remote");
     CHECK(volume.mountpoint.empty());
     CHECK_THAT(volume.status_json.value_or(""), Contains(there) && Contains(cluster.there));
-    const auto failure = failure_of([&] { volumecli::volume_path(*driver, "remote"); });
+    // Path says why there is no path here; path (as dvdcli 0.2) has an empty one.
+    const auto failure = failure_of([&] { driver->path("remote"); });
     CHECK(failure.code == ExitCode::driver_error);
-    CHECK_THAT(failure.message, StartsWith("driver \"flocker\": Path \"remote\": ") && Contains("not mounted"));
+    CHECK_THAT(failure.message, Contains("not mounted"));
+    CHECK(volumecli::volume_path(*driver, "remote").mountpoint.empty());
     CHECK(volumecli::driver_capabilities(*driver).scope == "global");
 }
 

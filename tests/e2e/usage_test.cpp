@@ -325,3 +325,79 @@ TEST_CASE("dvdcli logs go to stderr and leave stdout clean", "[e2e][usage]")
         CHECK(result.err.empty());
     }
 }
+
+TEST_CASE("dvdcli --log-level=debug logs one line per plugin call, trace the bodies, with optional timestamps",
+          "[e2e][usage][logs]")
+{
+    Harness harness;
+    FakePlugin plugin;
+    plugin.add_volume("v1");
+    harness.start(plugin);
+    const auto lines_with = [](const std::string& text, const std::string& part) {
+        std::vector<std::string> found;
+        std::size_t start = 0;
+        while (start < text.size()) {
+            const auto end = text.find('\n', start);
+            const std::string line = text.substr(start, end - start);
+            if (line.find(part) != std::string::npos) {
+                found.push_back(line);
+            }
+            start = end == std::string::npos ? text.size() : end + 1;
+        }
+        return found;
+    };
+
+    SECTION("debug: call, address, status, bytes, time and attempt; no bodies")
+    {
+        const auto result = harness.run({"mount", "--volumedriver=fake", "--volumename=v1", "--log-level=debug"});
+        REQUIRE_EXIT(result, 0);
+        CHECK(result.out == "/tmp/fake-plugin/v1\n");
+        const auto calls = lines_with(result.err, "-> HTTP 200, ");
+        REQUIRE(calls.size() == 3);  // Activate, Get, Mount
+        CHECK(calls[0].find("dvdcli: debug: plugin \"fake\": Plugin.Activate unix://") == 0);
+        CHECK(calls[1].find("VolumeDriver.Get unix://") != std::string::npos);
+        CHECK(calls[2].find("VolumeDriver.Mount unix://") != std::string::npos);
+        CHECK(calls[2].find(" bytes, ") != std::string::npos);
+        CHECK(calls[2].find(" ms (attempt 1)") != std::string::npos);
+        CHECK(result.err.find("request:") == std::string::npos);
+    }
+    SECTION("trace: also the request and reply bodies")
+    {
+        const auto result = harness.run({"mount", "--volumedriver=fake", "--volumename=v1", "--log-level=trace"});
+        REQUIRE_EXIT(result, 0);
+        CHECK(lines_with(result.err, "VolumeDriver.Get request: {\"Name\":\"v1\"}").size() == 1);
+        const auto replies = lines_with(result.err, "VolumeDriver.Mount reply: {");
+        REQUIRE(replies.size() == 1);
+        CHECK(replies[0].find("/tmp/fake-plugin/v1") != std::string::npos);
+    }
+    SECTION("a failed attempt says so, with its number")
+    {
+        const auto result =
+            harness.run({"path", "--volumedriver=fake", "--volumename=v1", "--log-level=debug",
+                         "--plugin-addr=unix://" + harness.socket_dir() + "/absent.sock", "--retry-timeout=0"});
+        REQUIRE_EXIT(result, 3);
+        CHECK(lines_with(result.err, "-> failed after ").size() == 1);
+        CHECK(lines_with(result.err, "(attempt 1)").size() == 1);
+    }
+    SECTION("--log-timestamps and DVDCLI_LOG_TIMESTAMPS=1 start each line with the UTC time")
+    {
+        volumecli::test::ProcessOptions options;
+        options.env["DVDCLI_LOG_TIMESTAMPS"] = "1";
+        for (const auto& result :
+             {harness.run({"mount", "--volumedriver=fake", "--volumename=v1", "--log-level=debug", "--log-timestamps"}),
+              harness.run({"mount", "--volumedriver=fake", "--volumename=v1", "--log-level=debug"}, options)}) {
+            REQUIRE_EXIT(result, 0);
+            const auto calls = lines_with(result.err, "-> HTTP 200");
+            REQUIRE_FALSE(calls.empty());
+            for (const auto& line : calls) {
+                CAPTURE(line);
+                // 2026-12-05T21:04:05.123Z dvdcli: debug: ...
+                REQUIRE(line.size() > 25);
+                CHECK(line[4] == '-');
+                CHECK(line[10] == 'T');
+                CHECK(line[19] == '.');
+                CHECK(line.substr(23, 9) == "Z dvdcli:");
+            }
+        }
+    }
+}

@@ -338,7 +338,7 @@ TEST_CASE("volume_path prefers Get's Mountpoint over Path", "[operations]")
     }
 }
 
-TEST_CASE("volume_path fails when there is no usable mountpoint", "[operations]")
+TEST_CASE("volume_path has an empty mountpoint when Path reports none or fails, as dvdcli 0.2", "[operations]")
 {
     FakeDriver driver;
     driver.found("v1");
@@ -346,14 +346,27 @@ TEST_CASE("volume_path fails when there is no usable mountpoint", "[operations]"
     SECTION("empty: not mounted")
     {
         driver.path_result = "";
-        CHECK_THROWS_AS(volume_path(driver, "v1"), DriverError);
+        CHECK(volume_path(driver, "v1").mountpoint.empty());
     }
-    SECTION("Path fails")
+    SECTION("Path fails with an error reply")
     {
         driver.fail<DriverError>("path", "VolumeDriver.Path: nope");
-        CHECK_THROWS_AS(volume_path(driver, "v1"), DriverError);
-        CHECK_THROWS_WITH(volume_path(driver, "v1"), "driver \"rexray\": Path \"v1\": VolumeDriver.Path: nope");
+        const auto result = volume_path(driver, "v1");
+        CHECK(result.name == "v1");
+        CHECK(result.mountpoint.empty());
     }
+    SECTION("Path times out: still an error")
+    {
+        driver.fail<TimeoutError>("path", "(waiting for the reply)");
+        CHECK_THROWS_AS(volume_path(driver, "v1"), TimeoutError);
+    }
+}
+
+TEST_CASE("volume_path fails when the mountpoint is unusable", "[operations]")
+{
+    FakeDriver driver;
+    driver.found("v1");
+
     SECTION("relative from Path")
     {
         driver.path_result = "relative";

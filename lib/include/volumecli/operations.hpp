@@ -35,7 +35,9 @@ MountResult mount_volume(Driver& driver, const MountRequest& request);
 // Get, then Unmount the name Get returned (the given name if the driver has no Get, or does
 // not look volumes up before releasing them).
 void unmount_volume(Driver& driver, const std::string& volume, const std::string& mount_id);
-// Get's Mountpoint when it has one, else Path's. Throws DriverError when there is none.
+// Get's Mountpoint when it has one, else Path's; an empty mountpoint when Path reports none or
+// answers with an error (logged as a warning), as dvdcli 0.2 and Docker do. Throws DriverError
+// when the volume does not exist, ProtocolError for an unusable mountpoint.
 MountResult volume_path(Driver& driver, const std::string& volume);
 // Create, directly (no Get), as dvdcli.
 void create_volume(Driver& driver, const std::string& volume, const VolumeOptions& options);

@@ -4,6 +4,7 @@
 #include <volumecli/volume.hpp>
 #include <volumecli/volume_lock.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <utility>
@@ -34,9 +35,10 @@ using EnvironmentList = std::vector<std::pair<std::string, std::string>>;
 std::vector<TaskVolume> task_volumes_from_environment(const EnvironmentList& environment,
                                                       const std::string& default_driver = "rexray");
 
-// Parses a --volume value: DRIVER:NAME[:CONTAINERPATH], split at the first two colons (so the
-// container path may hold more). Throws UsageError.
-TaskVolume parse_volume_flag(const std::string& value);
+// Parses the `position`-th (from 1) --volume value: DRIVER:NAME[:CONTAINERPATH], split at the first
+// two colons (so the container path may hold more). Its host path is exported to the command as
+// DVDCLI_VOLUME_MOUNTPOINT<position>. Throws UsageError.
+TaskVolume parse_volume_flag(const std::string& value, std::size_t position = 1);
 
 // Checks a container path: absolute, without . or .. components, not a system directory (/, /tmp,
 // /etc, /usr, /var, /run, /boot, ... or anything under /proc, /sys, /dev), no symlink in a parent

@@ -58,6 +58,23 @@ auto decode(const std::string& method, const HttpResponse& response, Decode&& de
     }
 }
 
+// At trace level a body is logged up to this many bytes.
+constexpr std::size_t k_logged_body_bytes = 4096;
+
+// `body` for a trace line: capped, with its full size when cut (the sink escapes control characters).
+std::string logged_body(const std::string& body)
+{
+    if (body.size() <= k_logged_body_bytes) {
+        return body.empty() ? std::string("(empty)") : body;
+    }
+    return body.substr(0, k_logged_body_bytes) + "... (" + std::to_string(body.size()) + " bytes in all)";
+}
+
+double milliseconds_since(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
 // Only List may answer with many values; every other reply is a few fields.
 std::size_t max_reply_bytes(const std::string& method)
 {
@@ -81,14 +98,29 @@ HttpResponse PluginDriver::call(const std::string& method, const std::string& bo
     const milliseconds timeout =
         m_settings.timeout.value_or(length == CallLength::long_running ? k_long_timeout : k_normal_timeout);
     HttpResponse response;
+    int attempts = 0;
+    // debug: one line per attempt (call, address, status, bytes, time, attempt); trace: the bodies.
     const auto attempt = [&] {
+        ++attempts;
+        const auto started = Clock::now();
+        spdlog::trace("plugin \"{}\": {} request: {}", m_name, method, logged_body(body));
+        const auto failed = [&](const Error& error) {
+            spdlog::debug("plugin \"{}\": {} {} -> failed after {:.1f} ms: {} (attempt {})", m_name, method,
+                          m_transport->address(), milliseconds_since(started), error.what(), attempts);
+        };
         try {
             response = m_transport->post("/" + method, body, Clock::now() + timeout, max_reply_bytes(method));
         } catch (const TimeoutError& error) {
+            failed(error);
             throw TimeoutError(method + ": timed out after " + seconds_text(timeout) + " " + error.what());
         } catch (const Error& error) {
+            failed(error);
             rethrow_with_context(error, method + ": ");
         }
+        spdlog::debug("plugin \"{}\": {} {} -> HTTP {}, {} bytes, {:.1f} ms (attempt {})", m_name, method,
+                      m_transport->address(), response.status, response.body.size(), milliseconds_since(started),
+                      attempts);
+        spdlog::trace("plugin \"{}\": {} reply: {}", m_name, method, logged_body(response.body));
     };
     const auto log_retry = [&](const TransportError& error, milliseconds pause) {
         spdlog::info("plugin \"{}\": {}; retrying in {}", m_name, error.what(), seconds_text(pause));

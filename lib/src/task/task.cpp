@@ -302,10 +302,11 @@ std::vector<TaskVolume> task_volumes_from_environment(const EnvironmentList& env
     return volumes;
 }
 
-TaskVolume parse_volume_flag(const std::string& value)
+TaskVolume parse_volume_flag(const std::string& value, std::size_t position)
 {
     TaskVolume volume;
     volume.origin = "--volume=" + value;
+    volume.mountpoint_variable = "DVDCLI_VOLUME_MOUNTPOINT" + std::to_string(position);
     reject_control_characters("--volume", value);
     const auto first = value.find(':');
     const auto second = first == std::string::npos ? std::string::npos : value.find(':', first + 1);

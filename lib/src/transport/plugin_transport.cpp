@@ -16,9 +16,13 @@ namespace {
 class HttpTransport final : public Transport {
 public:
     explicit HttpTransport(Endpoint endpoint)
-        : m_host_header(detail::host_header(endpoint)), m_connection(std::move(endpoint), {})
+        : m_host_header(detail::host_header(endpoint)),
+          m_address(endpoint.address),
+          m_connection(std::move(endpoint), {})
     {
     }
+
+    [[nodiscard]] std::string address() const override { return m_address; }
 
     HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline,
                       std::size_t max_reply_bytes) override
@@ -33,6 +37,7 @@ public:
 
 private:
     std::string m_host_header;
+    std::string m_address;
     detail::HttpConnection m_connection;
 };
 

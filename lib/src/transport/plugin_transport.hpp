@@ -32,6 +32,8 @@ public:
                               std::size_t max_reply_bytes) = 0;
     // The same with the largest cap, k_max_reply_bytes.
     HttpResponse post(const std::string& path, const std::string& body, Clock::time_point deadline);
+    // Where requests go, for logs ("unix:///run/docker/plugins/x.sock"); empty when unknown.
+    [[nodiscard]] virtual std::string address() const { return {}; }
 };
 
 // A transport speaking HTTP/1.1 to `endpoint` (TLS when endpoint.tls). Connects lazily.
