@@ -4,6 +4,7 @@
 
 #include "core/json_fields.hpp"
 #include "plugin/plugin_codec.hpp"
+#include "plugin/rfc3339.hpp"
 
 #include <nlohmann/json.hpp>
 

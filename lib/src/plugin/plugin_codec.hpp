@@ -41,13 +41,9 @@ struct ListReply {
     std::vector<Volume> volumes;
     std::string err;
 };
+// Read from SAX events without a DOM (list_reader.cpp: a List can hold 10,000 volumes), with the
+// same results and errors as the DOM decoders give for the other replies.
 ListReply decode_list(const std::string& body);
-// decode_list's fast path alone: the reply read from SAX events, without a DOM, or nullopt for
-// anything unusual, which decode_list leaves to decode_list_checked. Exposed for tests.
-std::optional<ListReply> decode_list_fast(const std::string& body);
-// The reference decoder, kept for the unusual replies; tests compare against it. decode_list gives
-// the same result or error for every body, reading the plain replies without building a DOM.
-ListReply decode_list_checked(const std::string& body);
 
 struct CapabilitiesReply {
     std::string scope;
@@ -58,8 +54,5 @@ CapabilitiesReply decode_capabilities(const std::string& body);
 // The message Docker builds for a non-200 reply: "<method>: <Err>" when the body is JSON with Err
 // (or REX-Ray's Error), else "<method>: <body>" with trailing white space removed.
 std::string failure_message(const std::string& method, const std::string& body);
-
-// True for an RFC 3339 date-time such as 2026-11-21T16:20:36Z or 2026-11-21T16:20:36.5+01:00.
-bool is_rfc3339(const std::string& text);
 
 }  // namespace volumecli::codec
