@@ -414,8 +414,8 @@ private:
         }
         const std::string& created_at = fields.created_at.value;
         if (!created_at.empty() && !is_rfc3339(created_at)) {
-            m_volume_error = "volume \"" + fields.name.value + "\": CreatedAt \"" + created_at +
-                             "\" is not an RFC 3339 time";
+            m_volume_error =
+                "volume \"" + fields.name.value + "\": CreatedAt \"" + created_at + "\" is not an RFC 3339 time";
             return;
         }
         if (fields.status_wrong_type != nullptr) {
@@ -474,8 +474,8 @@ private:
     json_reply::detail::ReplyLimits m_limits;
     Level m_level = Level::before;
     Slot m_slot = Slot::ignored;
-    int m_depth = 0;       // containers open
-    int m_skip_depth = 0;  // containers open inside a value that is not read
+    int m_depth = 0;                    // containers open
+    int m_skip_depth = 0;               // containers open inside a value that is not read
     const char* m_root_type = nullptr;  // the reply's JSON type when it is not an object
     StringField m_err;
     KeyChoice m_volumes_key;
