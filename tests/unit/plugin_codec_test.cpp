@@ -488,3 +488,18 @@ TEST_CASE("codec decoders give one clean line for invalid JSON, without nlohmann
     // A non-200 body is read under the same limits; anything it cannot read is shown as text.
     CHECK(codec::failure_message("VolumeDriver.Mount", std::string(1000, '[')).size() < 600);
 }
+
+TEST_CASE("codec request bodies are Docker's fields in its order, compact, one line", "[plugin][codec]")
+{
+    CHECK(codec::name_request("v1") == "{\"Name\":\"v1\"}\n");
+    CHECK(codec::mount_request("v1", "abc") == "{\"Name\":\"v1\",\"ID\":\"abc\"}\n");
+    CHECK(codec::create_request("v1", {}) == "{\"Name\":\"v1\",\"Opts\":{}}\n");
+    CHECK(codec::create_request("v1", {{"size", "10"}, {"iops", "5"}}) ==
+          "{\"Name\":\"v1\",\"Opts\":{\"iops\":\"5\",\"size\":\"10\"}}\n");
+    CHECK(codec::empty_request() == "{}\n");
+    // Escaped as all JSON dvdcli writes: control characters escaped, UTF-8 as it is, a byte that
+    // is not UTF-8 (the command line refuses one) as U+FFFD, as Go's encoder sends it.
+    CHECK(codec::name_request(std::string("a\"\\\n\t\x01<&>\xc3\xa9", 11)) ==
+          "{\"Name\":\"a\\\"\\\\\\n\\t\\u0001<&>\xc3\xa9\"}\n");
+    CHECK(codec::name_request("v\xff") == "{\"Name\":\"v\xef\xbf\xbd\"}\n");
+}

@@ -55,10 +55,6 @@ std::string scratch_volume_name();
 // connect); every other problem is a step's failure in the report.
 CheckReport run_conformance_check(const std::string& driver, Transport& transport, const CheckSettings& settings);
 
-// {"Driver","Volume","Passed","Steps":[{"Name","Call","Mandatory","Status","Milliseconds","Notes"}]}
-// on one line; Status is "pass", "warn", "fail" or "skipped".
-std::string to_json(const CheckReport& report);
-
 // "pass", "warn", "fail" or "skipped".
 const char* status_name(StepStatus status);
 

@@ -1,76 +1,91 @@
+// --format=json: every result dvdcli prints as JSON, built as nlohmann/json values and dumped in
+// one place, so that all output escapes alike and never throws on text it did not check.
 #include <volumecli/json_output.hpp>
 
-#include "plugin/plugin_codec.hpp"
+#include "core/json_dump.hpp"
+
+#include <volumecli/conformance.hpp>
+#include <volumecli/error.hpp>
 
 namespace volumecli {
 
 namespace {
 
-void append_member(std::string& out, const char* key, const std::string& value)
+using json_dump::Json;
+
+// A driver's Status, compact JSON it wrote itself (a dump of nlohmann/json), read back to be
+// written inside the volume.
+Json status_value(const std::string& status_json)
 {
-    if (out.back() != '{') {
-        out.push_back(',');
+    Json status = Json::parse(status_json, nullptr, false);
+    if (status.is_discarded()) {
+        throw ProtocolError("a volume's Status is not JSON: " + status_json);
     }
-    codec::append_json_string(out, key);
-    out.push_back(':');
-    codec::append_json_string(out, value);
+    return status;
 }
 
-void append_volume(std::string& out, const Volume& volume)
+Json volume_value(const Volume& volume)
 {
-    out.push_back('{');
-    append_member(out, "Name", volume.name);
-    append_member(out, "Mountpoint", volume.mountpoint);
+    Json value = {{"Name", volume.name}, {"Mountpoint", volume.mountpoint}};
     if (volume.created_at) {
-        append_member(out, "CreatedAt", *volume.created_at);
+        value["CreatedAt"] = *volume.created_at;
     }
     if (volume.status_json) {
-        out += ",\"Status\":" + *volume.status_json;
+        value["Status"] = status_value(*volume.status_json);
     }
-    out.push_back('}');
+    return value;
+}
+
+Json step_value(const CheckStep& step)
+{
+    return {{"Name", step.name},
+            {"Call", step.call},
+            {"Mandatory", step.mandatory},
+            {"Status", status_name(step.status)},
+            {"Milliseconds", step.duration.count() / 1000},
+            {"Microseconds", step.duration.count()},
+            {"Notes", step.notes}};
 }
 
 }  // namespace
 
 std::string to_json(const Volume& volume)
 {
-    std::string out;
-    append_volume(out, volume);
-    return out;
+    return json_dump::compact(volume_value(volume));
 }
 
 std::string to_json(const std::vector<Volume>& volumes)
 {
-    std::string out = "[";
+    Json list = Json::array();
     for (const auto& volume : volumes) {
-        if (out.size() > 1) {
-            out.push_back(',');
-        }
-        append_volume(out, volume);
+        list.push_back(volume_value(volume));
     }
-    return out + "]";
+    return json_dump::compact(list);
 }
 
 std::string to_json(const MountResult& result)
 {
-    std::string out = "{";
-    append_member(out, "Name", result.name);
-    append_member(out, "Mountpoint", result.mountpoint);
-    return out + "}";
+    return json_dump::compact(Json{{"Name", result.name}, {"Mountpoint", result.mountpoint}});
 }
 
 std::string to_json(const Capabilities& capabilities)
 {
-    std::string out = "{";
-    append_member(out, "Scope", capabilities.scope);
-    return out + "}";
+    return json_dump::compact(Json{{"Scope", capabilities.scope}});
 }
 
 std::string name_to_json(const std::string& name)
 {
-    std::string out = "{";
-    append_member(out, "Name", name);
-    return out + "}";
+    return json_dump::compact(Json{{"Name", name}});
+}
+
+std::string to_json(const CheckReport& report)
+{
+    Json steps = Json::array();
+    for (const CheckStep& step : report.steps) {
+        steps.push_back(step_value(step));
+    }
+    return json_dump::compact(
+        Json{{"Driver", report.driver}, {"Volume", report.volume}, {"Passed", report.passed()}, {"Steps", steps}});
 }
 
 }  // namespace volumecli

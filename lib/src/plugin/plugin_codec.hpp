@@ -10,14 +10,13 @@
 
 namespace volumecli::codec {
 
-// Request bodies, byte for byte as Docker's Go encoder writes them (compact, trailing newline).
+// Request bodies as Docker sends them: its field order, compact, a trailing newline
+// (plugin_requests.cpp). Strings are escaped as json_dump writes them: JSON-equivalent to Go's
+// encoder, which also escapes <, >, & and U+2028/U+2029.
 std::string name_request(const std::string& name);
 std::string create_request(const std::string& name, const VolumeOptions& options);
 std::string mount_request(const std::string& name, const std::string& id);
 std::string empty_request();
-
-// Appends `text` as a JSON string literal, escaped as Go's encoder does.
-void append_json_string(std::string& out, const std::string& text);
 
 // Reply decoders for HTTP 200 bodies: keys match case-insensitively, unknown keys are ignored.
 // Each throws ProtocolError (message without context) for a body that is not a JSON object,
