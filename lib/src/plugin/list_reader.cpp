@@ -54,6 +54,13 @@ public:
         return true;
     }
 
+    // As new, keeping the string's room.
+    void reset()
+    {
+        m_exact = false;
+        m_seen = false;
+    }
+
 private:
     bool m_exact = false;
     bool m_seen = false;  // a spelling other than the exact one was taken
@@ -65,6 +72,13 @@ struct StringField {
     KeyChoice key;
     std::string value;
     const char* wrong_type = nullptr;
+
+    void reset()
+    {
+        key.reset();
+        value.clear();
+        wrong_type = nullptr;
+    }
 };
 
 // What a volume's keys gave, decided when its object ends.
@@ -75,6 +89,17 @@ struct VolumeFields {
     KeyChoice status_key;
     std::optional<std::string> status_json;
     const char* status_wrong_type = nullptr;
+
+    // For the next volume: cheaper than a new VolumeFields, a string less built per field.
+    void reset()
+    {
+        name.reset();
+        mountpoint.reset();
+        created_at.reset();
+        status_key.reset();
+        status_json.reset();
+        status_wrong_type = nullptr;
+    }
 };
 
 // nlohmann's SAX interface; returning false stops the parse, only for the limits and malformed
@@ -396,7 +421,7 @@ private:
             return skip();
         }
         m_level = Level::volume;
-        m_volume = VolumeFields();
+        m_volume.reset();
         return true;
     }
 
