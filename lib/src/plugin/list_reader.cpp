@@ -11,7 +11,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,53 +22,9 @@ namespace {
 
 using nlohmann::json;
 
-// Go's key matching for one field (json_fields::find): exact, else equal ignoring case. Both need
-// the same length, which rules most keys out before any comparison.
-template <std::size_t Size>
-bool names_field(const std::string& key, const char (&field)[Size])
-{
-    return key.size() == Size - 1 &&
-           (std::memcmp(key.data(), field, Size - 1) == 0 || json_fields::equals_ignoring_case(key, field));
-}
-
-// Which of the keys naming one field counts, as json_fields::find over a DOM decides: an exact
-// key before any other spelling, else the spelling first in byte order (the DOM's std::map order);
-// of a repeated key, its last value. Each key is offered in document order; one that takes the
-// field replaces what the field held.
-class KeyChoice {
-public:
-    // `key` names `field` (names_field).
-    template <std::size_t Size>
-    bool takes(const std::string& key, const char (&field)[Size])
-    {
-        if (std::memcmp(key.data(), field, Size - 1) == 0) {
-            m_exact = true;
-            return true;
-        }
-        if (m_exact || (m_seen && m_key < key)) {
-            return false;
-        }
-        m_seen = true;
-        m_key = key;
-        return true;
-    }
-
-    // As new, keeping the string's room.
-    void reset()
-    {
-        m_exact = false;
-        m_seen = false;
-    }
-
-private:
-    bool m_exact = false;
-    bool m_seen = false;  // a spelling other than the exact one was taken
-    std::string m_key;    // that spelling
-};
-
 // A field read as a string: its value, or the JSON type it had instead. Null reads as absent.
 struct StringField {
-    KeyChoice key;
+    json_fields::KeyChoice key;
     std::string value;
     const char* wrong_type = nullptr;
 
@@ -86,7 +41,7 @@ struct VolumeFields {
     StringField name;
     StringField mountpoint;
     StringField created_at;
-    KeyChoice status_key;
+    json_fields::KeyChoice status_key;
     std::optional<std::string> status_json;
     const char* status_wrong_type = nullptr;
 
@@ -268,10 +223,10 @@ private:
 
     Slot reply_slot(const std::string& key)
     {
-        if (names_field(key, "Err")) {
+        if (json_fields::names_field(key, "Err")) {
             return take_string(m_err, key, "Err", Slot::err);
         }
-        if (names_field(key, "Volumes")) {
+        if (json_fields::names_field(key, "Volumes")) {
             if (!m_volumes_key.takes(key, "Volumes")) {
                 return Slot::ignored;
             }
@@ -285,16 +240,16 @@ private:
 
     Slot volume_slot(const std::string& key)
     {
-        if (names_field(key, "Name")) {
+        if (json_fields::names_field(key, "Name")) {
             return take_string(m_volume.name, key, "Name", Slot::name);
         }
-        if (names_field(key, "Mountpoint")) {
+        if (json_fields::names_field(key, "Mountpoint")) {
             return take_string(m_volume.mountpoint, key, "Mountpoint", Slot::mountpoint);
         }
-        if (names_field(key, "CreatedAt")) {
+        if (json_fields::names_field(key, "CreatedAt")) {
             return take_string(m_volume.created_at, key, "CreatedAt", Slot::created_at);
         }
-        if (names_field(key, "Status")) {
+        if (json_fields::names_field(key, "Status")) {
             if (!m_volume.status_key.takes(key, "Status")) {
                 return Slot::ignored;
             }
@@ -503,7 +458,7 @@ private:
     int m_skip_depth = 0;               // containers open inside a value that is not read
     const char* m_root_type = nullptr;  // the reply's JSON type when it is not an object
     StringField m_err;
-    KeyChoice m_volumes_key;
+    json_fields::KeyChoice m_volumes_key;
     const char* m_volumes_wrong_type = nullptr;
     std::vector<Volume> m_volumes;
     std::optional<std::string> m_volume_error;  // the first bad volume's
