@@ -14,7 +14,7 @@ using Json = nlohmann::ordered_json;
 
 // Compact, UTF-8 as it is, control characters escaped (\n, \u001b). A byte that is not UTF-8
 // becomes U+FFFD, as Go's encoder writes it, rather than an exception: the command line refuses
-// such names, but a local volume's directory or a plugin's raw error text can hold one.
+// such names, but a path (the local driver's root) or a plugin's raw error text can hold one.
 inline std::string compact(const Json& value)
 {
     return value.dump(-1, ' ', false, Json::error_handler_t::replace);
