@@ -1,4 +1,5 @@
 #include <volumecli/conformance.hpp>
+#include <volumecli/json_output.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -44,6 +44,17 @@ TEST_CASE("to_json(Volume) writes Name and Mountpoint, then CreatedAt and Status
     }
 }
 
+TEST_CASE("JSON output escapes control characters, keeps UTF-8 and never throws on other bytes", "[json]")
+{
+    // C0 controls escaped (so one result is one line), UTF-8 and <, >, & as they are (Go's
+    // encoder would write \u003c, \u2028: the same JSON), a byte that is not UTF-8 as U+FFFD.
+    CHECK(name_to_json(std::string("a\nb\x1b[2J\0c", 9)) == R"({"Name":"a\nb\u001b[2J\u0000c"})");
+    CHECK(name_to_json("caf\xc3\xa9 <&> \xe2\x80\xa8") == "{\"Name\":\"caf\xc3\xa9 <&> \xe2\x80\xa8\"}");
+    CHECK(name_to_json("bad\xff") == "{\"Name\":\"bad\xef\xbf\xbd\"}");
+    CHECK(to_json(Volume{"v\xc3", "/m/\xff", {}, R"({"k":"\u0001"})"}) ==
+          "{\"Name\":\"v\xef\xbf\xbd\",\"Mountpoint\":\"/m/\xef\xbf\xbd\",\"Status\":{\"k\":\"\\u0001\"}}");
+}
+
 TEST_CASE("to_json(list) writes an array of volumes", "[json]")
 {
     SECTION("empty")

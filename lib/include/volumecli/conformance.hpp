@@ -56,10 +56,6 @@ std::string scratch_volume_name();
 // `endpoint` over one kept-alive connection.
 CheckReport run_conformance_check(const std::string& driver, const Endpoint& endpoint, const CheckSettings& settings);
 
-// {"Driver","Volume","Passed","Steps":[{"Name","Call","Mandatory","Status","Milliseconds","Notes"}]}
-// on one line; Status is "pass", "warn", "fail" or "skipped".
-std::string to_json(const CheckReport& report);
-
 // "pass", "warn", "fail" or "skipped".
 const char* status_name(StepStatus status);
 

@@ -8,7 +8,10 @@
 
 namespace volumecli {
 
-// Machine-readable renderings for --format=json; each is one line of compact JSON, no newline.
+struct CheckReport;
+
+// Machine-readable renderings for --format=json; each is one line of compact JSON, no newline,
+// with UTF-8 as it is, control characters escaped and any byte that is not UTF-8 as U+FFFD.
 
 // {"Name","Mountpoint","CreatedAt","Status"}, the last two only when the driver gave them.
 std::string to_json(const Volume& volume);
@@ -19,5 +22,8 @@ std::string to_json(const MountResult& result);
 std::string to_json(const Capabilities& capabilities);
 // {"Name"}
 std::string name_to_json(const std::string& name);
+// {"Driver","Volume","Passed","Steps":[{"Name","Call","Mandatory","Status","Milliseconds",
+// "Microseconds","Notes"}]}; Status is "pass", "warn", "fail" or "skipped".
+std::string to_json(const CheckReport& report);
 
 }  // namespace volumecli

@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/json_fields.hpp"
 #include "plugin/plugin_codec.hpp"
+#include "plugin/rfc3339.hpp"
 #include "transport/plugin_transport.hpp"
 
 #include <nlohmann/json.hpp>
@@ -497,11 +498,6 @@ private:
     std::vector<std::string> m_cleanup_notes;
 };
 
-void append_string(std::string& out, const std::string& text)
-{
-    codec::append_json_string(out, text);
-}
-
 }  // namespace
 
 bool CheckReport::passed() const
@@ -537,34 +533,6 @@ CheckReport run_conformance_check(const std::string& driver, const Endpoint& end
 {
     const auto transport = make_http_transport(endpoint);
     return Runner(driver, *transport, settings).run();
-}
-
-std::string to_json(const CheckReport& report)
-{
-    std::string out = "{\"Driver\":";
-    append_string(out, report.driver);
-    out += ",\"Volume\":";
-    append_string(out, report.volume);
-    out += std::string(",\"Passed\":") + (report.passed() ? "true" : "false") + ",\"Steps\":[";
-    for (std::size_t i = 0; i < report.steps.size(); ++i) {
-        const CheckStep& step = report.steps[i];
-        out += i == 0 ? "{\"Name\":" : ",{\"Name\":";
-        append_string(out, step.name);
-        out += ",\"Call\":";
-        append_string(out, step.call);
-        out += std::string(",\"Mandatory\":") + (step.mandatory ? "true" : "false") + ",\"Status\":";
-        append_string(out, status_name(step.status));
-        out += ",\"Milliseconds\":" + std::to_string(step.duration.count() / 1000) +
-               ",\"Microseconds\":" + std::to_string(step.duration.count()) + ",\"Notes\":[";
-        for (std::size_t n = 0; n < step.notes.size(); ++n) {
-            if (n > 0) {
-                out.push_back(',');
-            }
-            append_string(out, step.notes[n]);
-        }
-        out += "]}";
-    }
-    return out + "]}";
 }
 
 }  // namespace volumecli
