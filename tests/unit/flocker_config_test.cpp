@@ -1,11 +1,11 @@
 // Where the Flocker driver's settings come from, and the checks on sizes and options
-// (lib/src/flocker/flocker_config.hpp).
+// (lib/src/flocker/flocker_settings.hpp).
 
 #include <volumecli/error.hpp>
 #include <volumecli/flocker_driver.hpp>
 
 #include "certs.hpp"
-#include "flocker/flocker_config.hpp"
+#include "flocker/flocker_settings.hpp"
 #include "temp_dir.hpp"
 #include "thrown.hpp"
 #include "timing.hpp"

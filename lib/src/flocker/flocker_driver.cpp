@@ -5,7 +5,7 @@
 
 #include "flocker/flocker_client.hpp"
 #include "flocker/flocker_codec.hpp"
-#include "flocker/flocker_config.hpp"
+#include "flocker/flocker_settings.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include "flocker/flocker_config.hpp"
+#include "flocker/flocker_settings.hpp"
 
 #include <volumecli/error.hpp>
 
