@@ -5,7 +5,10 @@
 #include <volumecli/flocker_driver.hpp>
 
 #include "certs.hpp"
+#include "flocker/agent_yml.hpp"
+#include "flocker/dataset_spec.hpp"
 #include "flocker/flocker_settings.hpp"
+#include "flocker/node_identity.hpp"
 #include "temp_dir.hpp"
 #include "thrown.hpp"
 #include "timing.hpp"

@@ -3,9 +3,11 @@
 #include <volumecli/error.hpp>
 #include <volumecli/version.hpp>
 
+#include "flocker/dataset_spec.hpp"
 #include "flocker/flocker_client.hpp"
 #include "flocker/flocker_codec.hpp"
 #include "flocker/flocker_settings.hpp"
+#include "flocker/node_identity.hpp"
 
 #include <spdlog/spdlog.h>
 
