@@ -9,6 +9,7 @@
 #include "certs.hpp"
 #include "fake_flocker.hpp"
 #include "fake_plugin.hpp"
+#include "flocker/host_probes.hpp"
 #include "temp_dir.hpp"
 #include "timing.hpp"
 
@@ -32,6 +33,7 @@ using volumecli::Driver;
 using volumecli::ExitCode;
 using volumecli::FlockerSettings;
 using volumecli::MountRequest;
+using volumecli::flocker::HostProbes;
 using volumecli::test::FakeFlocker;
 using volumecli::test::TempDir;
 using volumecli::test::within;
@@ -78,17 +80,30 @@ struct Cluster {
         settings.key_file = user.key;
         settings.node_uuid = here;
         settings.etc_dir = dir.file("etc");
-        settings.boot_id_file = dir.file("boot_id");
-        settings.environment = [](const char*) -> std::optional<std::string> { return std::nullopt; };
-        settings.local_addresses = [] { return std::vector<std::string>{"198.51.100.1"}; };
         settings.wait_timeout = 10s;
         settings.retry.window = 0ms;
         return settings;
     }
 
-    [[nodiscard]] static std::unique_ptr<Driver> driver(FlockerSettings settings)
+    // The host as the tests see it: boot id file in the temporary directory, empty environment,
+    // one address that no node has.
+    [[nodiscard]] HostProbes probes() const
     {
-        return volumecli::make_flocker_driver("flocker", std::move(settings));
+        HostProbes probes;
+        probes.boot_id_file = dir.file("boot_id");
+        probes.environment = [](const char*) -> std::optional<std::string> { return std::nullopt; };
+        probes.local_addresses = [] { return std::vector<std::string>{"198.51.100.1"}; };
+        return probes;
+    }
+
+    [[nodiscard]] std::unique_ptr<Driver> driver(FlockerSettings settings) const
+    {
+        return driver(std::move(settings), probes());
+    }
+
+    [[nodiscard]] static std::unique_ptr<Driver> driver(FlockerSettings settings, HostProbes probes)
+    {
+        return volumecli::flocker::make_flocker_driver("flocker", std::move(settings), std::move(probes));
     }
 };
 
@@ -330,7 +345,7 @@ TEST_CASE("flocker: --name-key selects datasets made by the Mesos isolator", "[f
     cluster.service.add_dataset(cluster.here, {{"name", "app"}});
     auto settings = cluster.settings();
     settings.name_key = "FLOCKER_ID";
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
 
     CHECK(volumecli::mount_volume(*driver, mount_request("app")).mountpoint ==
           FakeFlocker::mount_path(cluster.here, mesos));
@@ -349,7 +364,7 @@ TEST_CASE("flocker: mount gives up with exit 4 at --wait-timeout and releases th
     settings.node_uuid = volumecli::test::random_uuid();
     settings.wait_timeout = 700ms;
     settings.started = Clock::now();
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
 
     const auto failure = failure_of([&] { volumecli::mount_volume(*driver, mount_request("stuck")); });
     const auto elapsed = Clock::now() - *settings.started;
@@ -371,7 +386,7 @@ TEST_CASE("flocker: --timeout bounds each request with exit 4", "[flocker][e2e][
     cluster.service.delay("GET", "/v1/configuration/datasets", 3s);
     auto settings = cluster.settings();
     settings.timeout = 300ms;
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
 
     const auto started = Clock::now();
     const auto failure = failure_of([&] { volumecli::list_volumes(*driver); });
@@ -412,7 +427,7 @@ TEST_CASE("flocker: a wrong CA, a refused client certificate or an unreachable h
         settings.control_port = std::to_string(volumecli::test::unused_tcp_port());
         expected = "refused";
     }
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
 
     const auto started = Clock::now();
     const auto failure = failure_of([&] { volumecli::list_volumes(*driver); });
@@ -430,7 +445,7 @@ TEST_CASE("flocker: the refused client certificate is refused by the server, not
     auto settings = cluster.settings();
     settings.cert_file = cluster.certs.client_cert;  // CN volumecli-test-client: right CA, not a user
     settings.key_file = cluster.certs.client_key;
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
     CHECK(failure_of([&] { volumecli::list_volumes(*driver); }).code == ExitCode::unreachable);
     CHECK(cluster.service.rejected_clients() >= 1);
 }
@@ -473,11 +488,12 @@ TEST_CASE("flocker: the host, port and certificates can come from the environmen
     settings.cert_file.reset();
     settings.key_file.reset();
     settings.node_uuid.reset();
-    settings.environment = [&env](const char* name) -> std::optional<std::string> {
+    HostProbes probes = cluster.probes();
+    probes.environment = [&env](const char* name) -> std::optional<std::string> {
         const auto found = env.find(name);
         return found == env.end() ? std::nullopt : std::optional<std::string>(found->second);
     };
-    auto driver = Cluster::driver(settings);
+    auto driver = Cluster::driver(settings, probes);
     CHECK(volumecli::volume_path(*driver, "conf").mountpoint == FakeFlocker::mount_path(cluster.here, id));
 }
 
@@ -494,12 +510,12 @@ TEST_CASE("flocker: this node is found by boot id, node.crt or address when --no
     SECTION("by_era knows this boot")
     {
         cluster.service.add_node(cluster.there, "203.0.113.2", k_boot_id);
-        auto driver = Cluster::driver(settings);
+        auto driver = cluster.driver(settings);
         CHECK(volumecli::volume_path(*driver, "where").mountpoint == FakeFlocker::mount_path(cluster.there, id));
     }
     SECTION("mount waits for the agent to report this boot")
     {
-        auto driver = Cluster::driver(settings);
+        auto driver = cluster.driver(settings);
         std::thread agent([&] {
             std::this_thread::sleep_for(400ms);
             cluster.service.add_node(cluster.here, "203.0.113.1", k_boot_id);
@@ -515,23 +531,24 @@ TEST_CASE("flocker: this node is found by boot id, node.crt or address when --no
         const auto node =
             volumecli::test::issue_certificate(cluster.certs, cluster.dir.path(), "node", "node-" + cluster.there);
         cluster.dir.write_file("etc/node.crt", volumecli::test::read_file(node.cert));
-        auto driver = Cluster::driver(settings);
+        auto driver = cluster.driver(settings);
         CHECK(volumecli::volume_path(*driver, "where").mountpoint == FakeFlocker::mount_path(cluster.there, id));
         CHECK(cluster.service.requests_for("GET", by_era).size() == 1);
     }
     SECTION("then this host's addresses, loopback included")
     {
         cluster.service.set_era_support(FakeFlocker::EraSupport::broken);
-        settings.local_addresses = {};  // the real interfaces
+        HostProbes probes = cluster.probes();
+        probes.local_addresses = {};  // the real interfaces
         const std::string local = volumecli::test::random_uuid();
         cluster.service.add_node(local, "127.0.0.1");
         cluster.service.add_dataset(local, {{"name", "local"}});
-        auto driver = Cluster::driver(settings);
+        auto driver = Cluster::driver(settings, probes);
         CHECK_THAT(volumecli::volume_path(*driver, "local").mountpoint, Contains(local));
     }
     SECTION("nothing identifies this node: exit 4")
     {
-        auto driver = Cluster::driver(settings);
+        auto driver = cluster.driver(settings);
         const auto failure = failure_of([&] { volumecli::volume_path(*driver, "where"); });
         CHECK(failure.code == ExitCode::timeout);
         CHECK_THAT(failure.message, Contains("--node-uuid"));

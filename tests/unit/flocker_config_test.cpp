@@ -8,6 +8,7 @@
 #include "flocker/agent_yml.hpp"
 #include "flocker/dataset_spec.hpp"
 #include "flocker/flocker_settings.hpp"
+#include "flocker/host_probes.hpp"
 #include "flocker/node_identity.hpp"
 #include "temp_dir.hpp"
 #include "thrown.hpp"
@@ -30,6 +31,7 @@ using volumecli::FlockerSettings;
 using volumecli::UnreachableError;
 using volumecli::UsageError;
 using volumecli::VolumeOptions;
+using volumecli::flocker::HostProbes;
 using volumecli::test::TempDir;
 using volumecli::test::within;
 namespace flocker = volumecli::flocker;
@@ -45,15 +47,20 @@ struct Setup {
     std::string etc = dir.make_dir("etc");
     std::map<std::string, std::string> env;
 
-    FlockerSettings settings()
+    FlockerSettings settings() const
     {
         FlockerSettings settings;
         settings.etc_dir = etc;
-        settings.environment = [this](const char* name) -> std::optional<std::string> {
+        return settings;
+    }
+    HostProbes probes()
+    {
+        HostProbes probes;
+        probes.environment = [this](const char* name) -> std::optional<std::string> {
             const auto found = env.find(name);
             return found == env.end() ? std::nullopt : std::optional<std::string>(found->second);
         };
-        return settings;
+        return probes;
     }
     void add_certificates()
     {
@@ -200,7 +207,7 @@ TEST_CASE("flocker_config::resolve_settings takes each setting from the flag, th
 
     SECTION("files and defaults: agent.yml's host, but port 4523, not agent.yml's 4524")
     {
-        const auto resolved = flocker::resolve_settings(setup.settings(), true);
+        const auto resolved = flocker::resolve_settings(setup.settings(), setup.probes(), true);
         CHECK(resolved.endpoint.host == "agent.example");
         CHECK(resolved.endpoint.port == "4523");
         CHECK(resolved.endpoint.tls);
@@ -219,7 +226,7 @@ TEST_CASE("flocker_config::resolve_settings takes each setting from the flag, th
                      {"FLOCKER_CONTROL_SERVICE_CA_FILE", ca},
                      {"FLOCKER_CONTROL_SERVICE_CLIENT_CERT_FILE", ""},
                      {"FLOCKER_NODE_UUID", "7EC3C4EB-6B1C-43DA-8015-A163F7D15244"}};
-        const auto resolved = flocker::resolve_settings(setup.settings(), true);
+        const auto resolved = flocker::resolve_settings(setup.settings(), setup.probes(), true);
         CHECK(resolved.endpoint.host == "env.example");
         CHECK(resolved.endpoint.port == "9999");
         CHECK(resolved.endpoint.tls_files.ca_file == ca);
@@ -231,7 +238,7 @@ TEST_CASE("flocker_config::resolve_settings takes each setting from the flag, th
         setup.env = {{"FLOCKER_CONTROL_SERVICE_HOST", "env.example"}, {"FLOCKER_CONTROL_SERVICE_PORT", "9999"}};
         auto settings = setup.settings();
         settings.control_host = "[::1]";
-        const auto resolved = flocker::resolve_settings(settings, true);
+        const auto resolved = flocker::resolve_settings(settings, setup.probes(), true);
         CHECK(resolved.endpoint.host == "::1");
         CHECK(resolved.endpoint.port == "9999");
         CHECK(resolved.endpoint.address == "https://[::1]:9999");
@@ -248,20 +255,20 @@ TEST_CASE("flocker_config::resolve_settings refuses what cannot work", "[flocker
     SECTION("no host anywhere is 'unreachable'")
     {
         settings.control_host.reset();
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UnreachableError);
-        CHECK_THROWS_WITH(flocker::resolve_settings(settings, true), Contains("--control-host"));
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UnreachableError);
+        CHECK_THROWS_WITH(flocker::resolve_settings(settings, setup.probes(), true), Contains("--control-host"));
     }
     SECTION("a missing certificate file is 'unreachable' and names the file")
     {
         settings.ca_file = setup.dir.file("missing.pem");
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UnreachableError);
-        CHECK_THROWS_WITH(flocker::resolve_settings(settings, true), Contains("missing.pem"));
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UnreachableError);
+        CHECK_THROWS_WITH(flocker::resolve_settings(settings, setup.probes(), true), Contains("missing.pem"));
     }
     SECTION("a missing key is 'unreachable' without repeating its path")
     {
         settings.key_file = setup.dir.file("secret-dir/key.pem");
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UnreachableError);
-        CHECK_THROWS_WITH(flocker::resolve_settings(settings, true), !Contains("secret-dir"));
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UnreachableError);
+        CHECK_THROWS_WITH(flocker::resolve_settings(settings, setup.probes(), true), !Contains("secret-dir"));
     }
     SECTION("malformed values are usage errors")
     {
@@ -283,12 +290,12 @@ TEST_CASE("flocker_config::resolve_settings refuses what cannot work", "[flocker
         } else {
             settings.name_key = value;
         }
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UsageError);
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UsageError);
     }
     SECTION("a per-request timeout must be above zero")
     {
         settings.timeout = std::chrono::milliseconds(0);
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UsageError);
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UsageError);
     }
 }
 
@@ -329,8 +336,8 @@ TEST_CASE("flocker_config reads no settings file that is not a regular file, and
     {
         const std::string agent_yml = setup.etc + "/agent.yml";
         make(agent_yml, kind);
-        const std::string message =
-            volumecli::test::thrown<UnreachableError>([&] { flocker::resolve_settings(setup.settings(), true); });
+        const std::string message = volumecli::test::thrown<UnreachableError>(
+            [&] { flocker::resolve_settings(setup.settings(), setup.probes(), true); });
         CHECK_THAT(message, Contains("cannot read " + agent_yml + ": " + reason));
     }
     SECTION("node.crt: exit 3 naming it")
@@ -365,7 +372,7 @@ TEST_CASE("flocker_config::resolve_settings shows a control service host with a 
     setup.add_certificates();
     setup.dir.write_file("etc/agent.yml", "control-service:\n  hostname: \"a\\0b\"\n");
     const std::string message =
-        volumecli::test::thrown<UsageError>([&] { flocker::resolve_settings(setup.settings(), true); });
+        volumecli::test::thrown<UsageError>([&] { flocker::resolve_settings(setup.settings(), setup.probes(), true); });
     CHECK(message == "invalid control service host \"a\\x00b\"");
 }
 

@@ -7,6 +7,7 @@
 #include "flocker/flocker_client.hpp"
 #include "flocker/flocker_codec.hpp"
 #include "flocker/flocker_settings.hpp"
+#include "flocker/host_probes.hpp"
 #include "flocker/node_identity.hpp"
 
 #include <spdlog/spdlog.h>
@@ -597,9 +598,11 @@ void FlockerDriver::remove(const std::string& volume)
 
 }  // namespace
 
-std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings)
+namespace flocker {
+
+std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings, HostProbes probes)
 {
-    auto resolved = flocker::resolve_settings(settings, true);
+    auto resolved = flocker::resolve_settings(settings, probes, true);
     HttpClientOptions options;
     options.user_agent = std::string("flockercli/") + version();
     options.alternative_server_name = "control-service";
@@ -609,10 +612,17 @@ std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSett
     return std::make_unique<FlockerDriver>(name, std::move(resolved), std::move(client));
 }
 
-std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings,
+std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings, HostProbes probes,
                                             std::unique_ptr<HttpClient> client)
 {
-    return std::make_unique<FlockerDriver>(name, flocker::resolve_settings(settings, false), std::move(client));
+    return std::make_unique<FlockerDriver>(name, flocker::resolve_settings(settings, probes, false), std::move(client));
+}
+
+}  // namespace flocker
+
+std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings)
+{
+    return flocker::make_flocker_driver(name, std::move(settings), flocker::HostProbes{});
 }
 
 }  // namespace volumecli

@@ -68,10 +68,10 @@ void require_readable(const std::string& path, const std::string& what, const st
 
 }  // namespace
 
-ResolvedSettings resolve_settings(const FlockerSettings& settings, bool connect)
+ResolvedSettings resolve_settings(const FlockerSettings& settings, const HostProbes& probes, bool connect)
 {
     const Environment environment =
-        settings.environment ? settings.environment : Environment([](const char* name) -> std::optional<std::string> {
+        probes.environment ? probes.environment : Environment([](const char* name) -> std::optional<std::string> {
             const char* value = std::getenv(name);
             if (value == nullptr) {
                 return std::nullopt;
@@ -80,8 +80,8 @@ ResolvedSettings resolve_settings(const FlockerSettings& settings, bool connect)
         });
     ResolvedSettings resolved;
     resolved.etc_dir = settings.etc_dir;
-    resolved.boot_id_file = settings.boot_id_file;
-    resolved.local_addresses = settings.local_addresses ? settings.local_addresses : host_addresses;
+    resolved.boot_id_file = probes.boot_id_file;
+    resolved.local_addresses = probes.local_addresses ? probes.local_addresses : host_addresses;
     resolved.retry = settings.retry;
     resolved.started = settings.started.value_or(Clock::now());
 

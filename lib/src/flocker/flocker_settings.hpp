@@ -6,6 +6,8 @@
 #include <volumecli/endpoint.hpp>
 #include <volumecli/flocker_driver.hpp>
 
+#include "flocker/host_probes.hpp"
+
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -24,13 +26,14 @@ struct ResolvedSettings {
     RetryPolicy retry;
     Clock::time_point started;
     std::string etc_dir;
-    std::string boot_id_file;
-    std::function<std::vector<std::string>()> local_addresses;
+    std::string boot_id_file;                                   // from HostProbes
+    std::function<std::vector<std::string>()> local_addresses;  // from HostProbes, never unset
 };
 
-// Validates `settings` and, when `connect`, finds the host, port and certificate files. Throws
+// Validates `settings` and, when `connect`, finds the host, port and certificate files; environment
+// variables and this host's addresses come from `probes` (the process's own when unset). Throws
 // UsageError for malformed values, UnreachableError for a missing host, an unreadable agent.yml,
 // or certificate/key files that cannot be read.
-ResolvedSettings resolve_settings(const FlockerSettings& settings, bool connect);
+ResolvedSettings resolve_settings(const FlockerSettings& settings, const HostProbes& probes, bool connect);
 
 }  // namespace volumecli::flocker
