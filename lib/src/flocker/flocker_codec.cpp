@@ -118,6 +118,50 @@ DatasetConfig to_config(const json& item)
     return config;
 }
 
+DatasetState to_state(const json& item)
+{
+    static constexpr const char* k_what = "dataset state";
+    expect_object(item, k_what);
+    DatasetState state;
+    state.dataset_id = lower(required_string(item, "dataset_id", k_what));
+    state.primary = lower(optional_string(item, "primary", k_what));
+    state.path = optional_string(item, "path", k_what);
+    state.maximum_size = optional_size(item, k_what);
+    return state;
+}
+
+Lease to_lease(const json& item)
+{
+    static constexpr const char* k_what = "lease";
+    expect_object(item, k_what);
+    Lease lease;
+    lease.dataset_id = lower(required_string(item, "dataset_id", k_what));
+    lease.node_uuid = lower(required_string(item, "node_uuid", k_what));
+    if (const auto expires = item.find("expires"); expires != item.end() && expires->is_number()) {
+        lease.expires = expires->get<double>();
+    }
+    return lease;
+}
+
+Node to_node(const json& item)
+{
+    static constexpr const char* k_what = "node";
+    expect_object(item, k_what);
+    return {lower(required_string(item, "uuid", k_what)), optional_string(item, "host", k_what)};
+}
+
+// A body that is a JSON array of `items`, each decoded by `to_item`: the shape of every list reply.
+template <typename Item>
+std::vector<Item> decode_array(const std::string& body, const char* items, Item (*to_item)(const json&))
+{
+    const json value = parse(body);
+    std::vector<Item> decoded;
+    for (const auto& item : expect_array(value, items)) {
+        decoded.push_back(to_item(item));
+    }
+    return decoded;
+}
+
 // Removes tags (<...>) and collapses white space, for HTML error pages.
 std::string plain_excerpt(const std::string& body)
 {
@@ -170,12 +214,7 @@ std::string one_line(const std::string& text)
 
 std::vector<DatasetConfig> decode_dataset_configs(const std::string& body)
 {
-    const json value = parse(body);
-    std::vector<DatasetConfig> datasets;
-    for (const auto& item : expect_array(value, "dataset configurations")) {
-        datasets.push_back(to_config(item));
-    }
-    return datasets;
+    return decode_array(body, "dataset configurations", to_config);
 }
 
 DatasetConfig decode_dataset_config(const std::string& body)
@@ -185,49 +224,17 @@ DatasetConfig decode_dataset_config(const std::string& body)
 
 std::vector<DatasetState> decode_dataset_states(const std::string& body)
 {
-    static constexpr const char* k_what = "dataset state";
-    const json value = parse(body);
-    std::vector<DatasetState> states;
-    for (const auto& item : expect_array(value, "dataset states")) {
-        expect_object(item, k_what);
-        DatasetState state;
-        state.dataset_id = lower(required_string(item, "dataset_id", k_what));
-        state.primary = lower(optional_string(item, "primary", k_what));
-        state.path = optional_string(item, "path", k_what);
-        state.maximum_size = optional_size(item, k_what);
-        states.push_back(std::move(state));
-    }
-    return states;
+    return decode_array(body, "dataset states", to_state);
 }
 
 std::vector<Lease> decode_leases(const std::string& body)
 {
-    static constexpr const char* k_what = "lease";
-    const json value = parse(body);
-    std::vector<Lease> leases;
-    for (const auto& item : expect_array(value, "leases")) {
-        expect_object(item, k_what);
-        Lease lease;
-        lease.dataset_id = lower(required_string(item, "dataset_id", k_what));
-        lease.node_uuid = lower(required_string(item, "node_uuid", k_what));
-        if (const auto expires = item.find("expires"); expires != item.end() && expires->is_number()) {
-            lease.expires = expires->get<double>();
-        }
-        leases.push_back(std::move(lease));
-    }
-    return leases;
+    return decode_array(body, "leases", to_lease);
 }
 
 std::vector<Node> decode_nodes(const std::string& body)
 {
-    static constexpr const char* k_what = "node";
-    const json value = parse(body);
-    std::vector<Node> nodes;
-    for (const auto& item : expect_array(value, "nodes")) {
-        expect_object(item, k_what);
-        nodes.push_back({lower(required_string(item, "uuid", k_what)), optional_string(item, "host", k_what)});
-    }
-    return nodes;
+    return decode_array(body, "nodes", to_node);
 }
 
 std::string decode_node_uuid(const std::string& body)
