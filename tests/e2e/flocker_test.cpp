@@ -140,7 +140,7 @@ TEST_CASE("flocker: mount creates the dataset on this node and prints the path t
 {
     Cluster cluster;
     cluster.service.set_convergence_delay(300ms);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto result = volumecli::mount_volume(*driver, mount_request("vol1", {{"size", "1"}, {"tier", "gold"}}));
 
@@ -162,13 +162,13 @@ TEST_CASE("flocker: mount creates the dataset on this node and prints the path t
 
     SECTION("a second mount finds the same dataset and creates nothing")
     {
-        auto again = Cluster::driver(cluster.settings());
+        auto again = cluster.driver(cluster.settings());
         CHECK(volumecli::mount_volume(*again, mount_request("vol1", {{"size", "5"}})).mountpoint == result.mountpoint);
         CHECK(cluster.service.datasets().size() == 1);
     }
     SECTION("path prints it; unmount releases the lease, and again succeeds")
     {
-        auto next = Cluster::driver(cluster.settings());
+        auto next = cluster.driver(cluster.settings());
         CHECK(volumecli::volume_path(*next, "vol1").mountpoint == result.mountpoint);
         volumecli::unmount_volume(*next, "vol1", "mount-id");
         CHECK(cluster.service.leases().empty());
@@ -179,7 +179,7 @@ TEST_CASE("flocker: mount creates the dataset on this node and prints the path t
 TEST_CASE("flocker: without a size the dataset gets the documented 75 GiB", "[flocker][e2e]")
 {
     Cluster cluster;
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     volumecli::create_volume(*driver, "big", {});
     const auto datasets = cluster.service.datasets_named("big");
     REQUIRE(datasets.size() == 1);
@@ -192,7 +192,7 @@ TEST_CASE("flocker: mount returns within 250 ms of the state converging, polling
     Cluster cluster;
     const std::string id = cluster.service.add_dataset(cluster.there, {{"name", "moving"}});
     cluster.service.set_convergence_delay(1200ms);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     cluster.service.clear_requests();
 
     const auto result = volumecli::mount_volume(*driver, mount_request("moving"));
@@ -230,7 +230,7 @@ TEST_CASE("flocker: mount moves a dataset from another node here, through the de
     Cluster cluster;
     const std::string id = cluster.service.add_dataset(cluster.there, {{"name", "data"}}, 67108864ULL);
     cluster.service.set_convergence_delay(200ms);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto result = volumecli::mount_volume(*driver, mount_request("data", {}, true));
 
@@ -255,7 +255,7 @@ TEST_CASE("flocker: mount fails fast naming the node that holds a lease", "[floc
     Cluster cluster;
     const std::string id = cluster.service.add_dataset(cluster.there, {{"name", "busy"}});
     cluster.service.add_lease(id, cluster.there);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto started = Clock::now();
     const auto failure = failure_of([&] { volumecli::mount_volume(*driver, mount_request("busy")); });
@@ -273,8 +273,8 @@ TEST_CASE("flocker: two concurrent mounts of one new name create one dataset", "
     cluster.service.set_convergence_delay(100ms);
     // Both creators read the same configuration tag before either create is answered.
     cluster.service.hold_creates_until(2);
-    auto first = Cluster::driver(cluster.settings());
-    auto second = Cluster::driver(cluster.settings());
+    auto first = cluster.driver(cluster.settings());
+    auto second = cluster.driver(cluster.settings());
 
     auto one = std::async(std::launch::async, [&] { return volumecli::mount_volume(*first, mount_request("shared")); });
     auto two =
@@ -297,7 +297,7 @@ TEST_CASE("flocker: two concurrent mounts of one new name create one dataset", "
 TEST_CASE("flocker: create retries a 412 and gives up with exit 1 after 20", "[flocker][e2e][race]")
 {
     Cluster cluster;
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     SECTION("two conflicting changes, then success")
     {
         cluster.service.disturb_creates(2);
@@ -321,7 +321,7 @@ TEST_CASE("flocker: a name whose dataset was deleted can be used again", "[flock
     Cluster cluster;
     const std::string old_id = cluster.service.add_dataset(cluster.there, {{"name", "reused"}});
     cluster.service.delete_dataset(old_id);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     // Deleted datasets are invisible: not found, not listed...
     const auto failure = failure_of([&] { volumecli::get_volume(*driver, "reused"); });
@@ -455,13 +455,13 @@ TEST_CASE("flocker: the server certificate may name control-service instead of t
     SECTION("control-service only, as flocker-ca makes it for a host name")
     {
         Cluster cluster("DNS:control-service");
-        auto driver = Cluster::driver(cluster.settings());
+        auto driver = cluster.driver(cluster.settings());
         CHECK(volumecli::list_volumes(*driver).empty());
     }
     SECTION("neither name")
     {
         Cluster cluster("DNS:elsewhere.example");
-        auto driver = Cluster::driver(cluster.settings());
+        auto driver = cluster.driver(cluster.settings());
         const auto failure = failure_of([&] { volumecli::list_volumes(*driver); });
         CHECK(failure.code == ExitCode::unreachable);
         CHECK_THAT(failure.message, Contains("control-service") && Contains("127.0.0.1"));
@@ -559,7 +559,7 @@ TEST_CASE("flocker: path and get tell whether the volume is mounted here", "[flo
 {
     Cluster cluster;
     const std::string there = cluster.service.add_dataset(cluster.there, {{"name", "remote"}});
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto volume = volumecli::get_volume(*driver, "remote");
     CHECK(volume.name == "remote");
@@ -574,7 +574,7 @@ TEST_CASE("flocker: path and get tell whether the volume is mounted here", "[flo
 TEST_CASE("flocker: remove deletes the dataset, but not while another node holds a lease", "[flocker][e2e]")
 {
     Cluster cluster;
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     SECTION("mounted here: the lease is released and the dataset deleted")
     {
         volumecli::mount_volume(*driver, mount_request("gone"));
@@ -606,7 +606,7 @@ TEST_CASE("flocker: list names each live volume once, with its local path", "[fl
     cluster.service.add_dataset(cluster.there, {{"name", "a-theirs"}});  // a duplicate name
     cluster.service.add_dataset(cluster.there, {{"other", "no name"}});
     cluster.service.delete_dataset(cluster.service.add_dataset(cluster.here, {{"name", "c-deleted"}}));
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto volumes = volumecli::list_volumes(*driver);
     REQUIRE(volumes.size() == 2);
@@ -621,7 +621,7 @@ TEST_CASE("flocker: replies that are not Flocker's JSON errors are reported with
 {
     Cluster cluster;
     cluster.service.add_dataset(cluster.here, {{"name", "v"}});
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     SECTION("an unhandled exception's JSON string")
     {
         cluster.service.reply("GET", "/v1/configuration/leases", 500, R"("5145d34d-61c5-4b28-a2ec-9de33bd4a7cd@/1")");
@@ -643,7 +643,7 @@ TEST_CASE("flocker: replies that are not Flocker's JSON errors are reported with
 TEST_CASE("flocker: invalid options exit 2 before any request", "[flocker][e2e]")
 {
     Cluster cluster;
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     volumecli::VolumeOptions options;
     SECTION("size 0")
     {
