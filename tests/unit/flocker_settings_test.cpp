@@ -1,5 +1,5 @@
-// Where the Flocker driver's settings come from, and the checks on sizes and options
-// (lib/src/flocker/flocker_settings.hpp).
+// Where the Flocker driver's settings come from (flocker_settings, agent_yml, node_identity) and the
+// checks on sizes and options (dataset_spec), all in lib/src/flocker/.
 
 #include <volumecli/error.hpp>
 #include <volumecli/flocker_driver.hpp>
@@ -72,7 +72,7 @@ struct Setup {
 
 }  // namespace
 
-TEST_CASE("flocker_config::parse_size reads N[.N][k|m|g|t][i][b] in binary units, GiB by default", "[flocker][config]")
+TEST_CASE("dataset_spec::parse_size reads N[.N][k|m|g|t][i][b] in binary units, GiB by default", "[flocker][config]")
 {
     const auto [text, bytes] = GENERATE(table<std::string, std::uint64_t>({
         {"1", k_gib},
@@ -95,7 +95,7 @@ TEST_CASE("flocker_config::parse_size reads N[.N][k|m|g|t][i][b] in binary units
     CHECK(flocker::parse_size(text) == bytes);
 }
 
-TEST_CASE("flocker_config::parse_size refuses malformed, non-positive and huge sizes", "[flocker][config]")
+TEST_CASE("dataset_spec::parse_size refuses malformed, non-positive and huge sizes", "[flocker][config]")
 {
     const std::string text = GENERATE(as<std::string>{}, "", "0", "0.0", "-1", "abc", "1x", "1gg", "1i", "1.", ".5",
                                       "1 g", "1e9", "99999999999999999999", "9999999999t");
@@ -103,7 +103,7 @@ TEST_CASE("flocker_config::parse_size refuses malformed, non-positive and huge s
     CHECK_THROWS_AS(flocker::parse_size(text), UsageError);
 }
 
-TEST_CASE("flocker_config::round_size gives a multiple of 1024 of at least 64 MiB", "[flocker][config]")
+TEST_CASE("dataset_spec::round_size gives a multiple of 1024 of at least 64 MiB", "[flocker][config]")
 {
     CHECK(flocker::round_size(1) == 64 * k_mib);
     CHECK(flocker::round_size(64 * k_mib) == 64 * k_mib);
@@ -111,7 +111,7 @@ TEST_CASE("flocker_config::round_size gives a multiple of 1024 of at least 64 Mi
     CHECK(flocker::round_size(k_gib + k_gib / 2) == k_gib + k_gib / 2);
 }
 
-TEST_CASE("flocker_config::create_spec turns options into a size and metadata", "[flocker][config]")
+TEST_CASE("dataset_spec::create_spec turns options into a size and metadata", "[flocker][config]")
 {
     SECTION("no size: the documented 75 GiB default")
     {
@@ -153,7 +153,7 @@ TEST_CASE("flocker_config::create_spec turns options into a size and metadata", 
     }
 }
 
-TEST_CASE("flocker_config::agent_yml_hostname reads control-service.hostname", "[flocker][config]")
+TEST_CASE("agent_yml::agent_yml_hostname reads control-service.hostname", "[flocker][config]")
 {
     SECTION("Flocker's documented layout, quoted keys and values")
     {
@@ -198,7 +198,7 @@ TEST_CASE("flocker_config::agent_yml_hostname reads control-service.hostname", "
     }
 }
 
-TEST_CASE("flocker_config::resolve_settings takes each setting from the flag, the environment, then the files",
+TEST_CASE("flocker_settings::resolve_settings takes each setting from the flag, the environment, then the files",
           "[flocker][config]")
 {
     Setup setup;
@@ -245,7 +245,7 @@ TEST_CASE("flocker_config::resolve_settings takes each setting from the flag, th
     }
 }
 
-TEST_CASE("flocker_config::resolve_settings refuses what cannot work", "[flocker][config]")
+TEST_CASE("flocker_settings::resolve_settings refuses what cannot work", "[flocker][config]")
 {
     Setup setup;
     setup.add_certificates();
@@ -299,7 +299,7 @@ TEST_CASE("flocker_config::resolve_settings refuses what cannot work", "[flocker
     }
 }
 
-TEST_CASE("flocker_config::node_uuid_from_certificate reads the CN node-<uuid>", "[flocker][config]")
+TEST_CASE("node_identity::node_uuid_from_certificate reads the CN node-<uuid>", "[flocker][config]")
 {
     TempDir dir;
     const auto authority = volumecli::test::generate_test_certificates(dir.path());
@@ -313,7 +313,7 @@ TEST_CASE("flocker_config::node_uuid_from_certificate reads the CN node-<uuid>",
     CHECK_FALSE(flocker::node_uuid_from_certificate(dir.write_file("junk.crt", "junk")).has_value());
 }
 
-TEST_CASE("flocker_config reads no settings file that is not a regular file, and none past its cap",
+TEST_CASE("flocker settings and node identity read no file that is not a regular file, and none past its cap",
           "[flocker][config][files]")
 {
     Setup setup;
@@ -357,7 +357,7 @@ TEST_CASE("flocker_config reads no settings file that is not a regular file, and
     CHECK(std::chrono::steady_clock::now() - started < within(std::chrono::milliseconds(0)));  // never waits on a FIFO
 }
 
-TEST_CASE("flocker_config::read_boot_id reads the first line, trimmed", "[flocker][config][files]")
+TEST_CASE("node_identity::read_boot_id reads the first line, trimmed", "[flocker][config][files]")
 {
     TempDir dir;
     CHECK(flocker::read_boot_id(dir.write_file("boot_id", " 6f1c2b0e-2b5a-4a3e-9d5e-0c1f2a3b4c5d \nnext\n")) ==
@@ -366,7 +366,7 @@ TEST_CASE("flocker_config::read_boot_id reads the first line, trimmed", "[flocke
     CHECK_FALSE(flocker::read_boot_id(dir.file("absent")).has_value());
 }
 
-TEST_CASE("flocker_config::resolve_settings shows a control service host with a NUL in full", "[flocker][config]")
+TEST_CASE("flocker_settings::resolve_settings shows a control service host with a NUL in full", "[flocker][config]")
 {
     Setup setup;
     setup.add_certificates();
@@ -376,7 +376,7 @@ TEST_CASE("flocker_config::resolve_settings shows a control service host with a 
     CHECK(message == "invalid control service host \"a\\x00b\"");
 }
 
-TEST_CASE("flocker_config: addresses compare in canonical form", "[flocker][config]")
+TEST_CASE("node_identity: addresses compare in canonical form", "[flocker][config]")
 {
     CHECK(flocker::canonical_address("0:0:0:0:0:0:0:1") == "::1");
     CHECK(flocker::canonical_address("[::1]") == "::1");
