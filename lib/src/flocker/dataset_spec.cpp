@@ -11,53 +11,73 @@
 
 namespace volumecli::flocker {
 
-std::uint64_t parse_size(const std::string& text)
+namespace {
+
+UsageError invalid_size(const std::string& text, const std::string& why)
 {
-    const auto invalid = [&text](const std::string& why) {
-        return UsageError("invalid size \"" + text + "\": " + why +
-                          " (expected N[.N][k|m|g|t][i][b], e.g. 10 (GiB), 512m, 1.5GiB)");
-    };
-    const std::string value = ascii_lower(trim(text, " \t\r\n"));
-    std::size_t pos = 0;
+    return UsageError("invalid size \"" + text + "\": " + why +
+                      " (expected N[.N][k|m|g|t][i][b], e.g. 10 (GiB), 512m, 1.5GiB)");
+}
+
+// A size as written: the digits around the point, the unit letter, a trailing "b".
+struct WrittenSize {
     std::string whole;
     std::string fraction;
+    int power = -1;  // the unit letter's power of 1024; -1: no unit letter
+    bool bytes = false;
+};
+
+// The parts of `text`; throws UsageError when it is not N[.N][k|m|g|t][i][b] (any case).
+WrittenSize read_size_text(const std::string& text)
+{
+    const std::string value = ascii_lower(trim(text, " \t\r\n"));
+    WrittenSize written;
+    std::size_t pos = 0;
     while (pos < value.size() && std::isdigit(static_cast<unsigned char>(value[pos])) != 0) {
-        whole.push_back(value[pos++]);
+        written.whole.push_back(value[pos++]);
     }
     if (pos < value.size() && value[pos] == '.') {
         ++pos;
         while (pos < value.size() && std::isdigit(static_cast<unsigned char>(value[pos])) != 0) {
-            fraction.push_back(value[pos++]);
+            written.fraction.push_back(value[pos++]);
         }
-        if (fraction.empty()) {
-            throw invalid("no digits after the decimal point");
+        if (written.fraction.empty()) {
+            throw invalid_size(text, "no digits after the decimal point");
         }
     }
-    if (whole.empty()) {
-        throw invalid(value.rfind('-', 0) == 0 ? "it must be above zero" : "no number");
+    if (written.whole.empty()) {
+        throw invalid_size(text, value.rfind('-', 0) == 0 ? "it must be above zero" : "no number");
     }
-    int power = -1;  // -1: no unit letter
     if (pos < value.size()) {
         static const std::string k_units = "kmgt";
         if (const auto unit = k_units.find(value[pos]); unit != std::string::npos) {
-            power = static_cast<int>(unit) + 1;
+            written.power = static_cast<int>(unit) + 1;
             ++pos;
             if (pos < value.size() && value[pos] == 'i') {
                 ++pos;
             }
         }
     }
-    bool bytes = false;
     if (pos < value.size() && value[pos] == 'b') {
-        bytes = true;
+        written.bytes = true;
         ++pos;
     }
     if (pos != value.size()) {
-        throw invalid("unknown unit");
+        throw invalid_size(text, "unknown unit");
     }
-    if (power < 0) {
-        power = bytes ? 0 : 3;  // "b" alone means bytes; no unit at all means GiB
-    }
+    return written;
+}
+
+}  // namespace
+
+std::uint64_t parse_size(const std::string& text)
+{
+    const auto invalid = [&text](const std::string& why) { return invalid_size(text, why); };
+    const WrittenSize written = read_size_text(text);
+    const std::string& whole = written.whole;
+    const std::string& fraction = written.fraction;
+    // "b" alone means bytes; no unit at all means GiB.
+    const int power = written.power >= 0 ? written.power : (written.bytes ? 0 : 3);
     __extension__ typedef unsigned __int128 Wide;  // NOLINT(modernize-use-using): __extension__ needs typedef
     const Wide multiplier = Wide{1} << (10U * static_cast<unsigned>(power));
     constexpr Wide k_limit = Wide{1} << 62U;

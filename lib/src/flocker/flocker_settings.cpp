@@ -66,6 +66,72 @@ void require_readable(const std::string& path, const std::string& what, const st
     }
 }
 
+// The control service's host: the flag, the variable, else agent.yml; without brackets. Throws
+// UnreachableError when none is configured or agent.yml cannot be read, UsageError when malformed.
+std::string control_host(const FlockerSettings& settings, const Environment& environment)
+{
+    auto host = flag_or_env(settings.control_host, "--control-host", environment, "FLOCKER_CONTROL_SERVICE_HOST");
+    if (!host) {
+        const std::string agent_yml = settings.etc_dir + "/agent.yml";
+        if (const auto text = read_optional_file(agent_yml)) {
+            try {
+                host = agent_yml_hostname(*text);
+            } catch (const std::invalid_argument& error) {
+                throw UnreachableError(printable_text(agent_yml) +
+                                       ": cannot read control-service.hostname: " + error.what());
+            }
+        }
+        if (!host || host->empty()) {
+            throw UnreachableError(
+                "no Flocker control service configured: pass --control-host, set FLOCKER_CONTROL_SERVICE_HOST, or "
+                "set control-service.hostname in " +
+                agent_yml);
+        }
+    }
+    if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+        *host = host->substr(1, host->size() - 2);
+    }
+    if (host->find_first_of(" \t\r\n/[]@?#") != std::string::npos || printable_text(*host) != *host) {
+        throw UsageError("invalid control service host \"" + printable_text(*host) + "\"");
+    }
+    return *host;
+}
+
+// The control service's REST port (default 4523). Throws UsageError unless it is 1 to 65535.
+std::string control_port(const FlockerSettings& settings, const Environment& environment)
+{
+    const std::string port =
+        flag_or_env(settings.control_port, "--control-port", environment, "FLOCKER_CONTROL_SERVICE_PORT")
+            .value_or(k_flocker_default_port);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port) == 0 || std::stoul(port) > 65535) {
+        throw UsageError("invalid control service port \"" + port +
+                         "\" (--control-port / FLOCKER_CONTROL_SERVICE_PORT)");
+    }
+    return port;
+}
+
+// The CA, client certificate and key: each from its flag, its variable, else /etc/flocker. Throws
+// UnreachableError when one cannot be read.
+TlsFiles tls_files(const FlockerSettings& settings, const Environment& environment)
+{
+    TlsFiles files;
+    const std::string etc = settings.etc_dir + "/";
+    files.ca_file = flag_or_env(settings.ca_file, "--cacert", environment, "FLOCKER_CONTROL_SERVICE_CA_FILE")
+                        .value_or(etc + "cluster.crt");
+    files.cert_file = flag_or_env(settings.cert_file, "--cert", environment, "FLOCKER_CONTROL_SERVICE_CLIENT_CERT_FILE")
+                          .value_or(etc + "plugin.crt");
+    files.key_file = flag_or_env(settings.key_file, "--key", environment, "FLOCKER_CONTROL_SERVICE_CLIENT_KEY_FILE")
+                         .value_or(etc + "plugin.key");
+    require_readable(files.ca_file, "the cluster CA certificate " + printable_text(files.ca_file),
+                     "--cacert, FLOCKER_CONTROL_SERVICE_CA_FILE");
+    require_readable(files.cert_file, "the client certificate " + printable_text(files.cert_file),
+                     "--cert, FLOCKER_CONTROL_SERVICE_CLIENT_CERT_FILE");
+    // The key's path is not repeated: it is a secret's location.
+    require_readable(files.key_file, "the client private key", "--key, FLOCKER_CONTROL_SERVICE_CLIENT_KEY_FILE");
+    return files;
+}
+
 }  // namespace
 
 ResolvedSettings resolve_settings(const FlockerSettings& settings, const HostProbes& probes, bool connect)
@@ -108,61 +174,16 @@ ResolvedSettings resolve_settings(const FlockerSettings& settings, const HostPro
         return resolved;
     }
 
-    auto host = flag_or_env(settings.control_host, "--control-host", environment, "FLOCKER_CONTROL_SERVICE_HOST");
-    if (!host) {
-        const std::string agent_yml = settings.etc_dir + "/agent.yml";
-        if (const auto text = read_optional_file(agent_yml)) {
-            try {
-                host = agent_yml_hostname(*text);
-            } catch (const std::invalid_argument& error) {
-                throw UnreachableError(printable_text(agent_yml) +
-                                       ": cannot read control-service.hostname: " + error.what());
-            }
-        }
-        if (!host || host->empty()) {
-            throw UnreachableError(
-                "no Flocker control service configured: pass --control-host, set FLOCKER_CONTROL_SERVICE_HOST, or "
-                "set control-service.hostname in " +
-                agent_yml);
-        }
-    }
-    if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
-        *host = host->substr(1, host->size() - 2);
-    }
-    if (host->find_first_of(" \t\r\n/[]@?#") != std::string::npos || printable_text(*host) != *host) {
-        throw UsageError("invalid control service host \"" + printable_text(*host) + "\"");
-    }
-    const std::string port =
-        flag_or_env(settings.control_port, "--control-port", environment, "FLOCKER_CONTROL_SERVICE_PORT")
-            .value_or(k_flocker_default_port);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoul(port) == 0 || std::stoul(port) > 65535) {
-        throw UsageError("invalid control service port \"" + port +
-                         "\" (--control-port / FLOCKER_CONTROL_SERVICE_PORT)");
-    }
-
+    const std::string host = control_host(settings, environment);
+    const std::string port = control_port(settings, environment);
     Endpoint& endpoint = resolved.endpoint;
     endpoint.kind = Endpoint::Kind::tcp;
-    endpoint.host = *host;
+    endpoint.host = host;
     endpoint.port = std::to_string(std::stoul(port));
     endpoint.tls = true;
     endpoint.address =
-        "https://" + (host->find(':') != std::string::npos ? "[" + *host + "]" : *host) + ":" + endpoint.port;
-
-    const std::string etc = settings.etc_dir + "/";
-    TlsFiles& files = endpoint.tls_files;
-    files.ca_file = flag_or_env(settings.ca_file, "--cacert", environment, "FLOCKER_CONTROL_SERVICE_CA_FILE")
-                        .value_or(etc + "cluster.crt");
-    files.cert_file = flag_or_env(settings.cert_file, "--cert", environment, "FLOCKER_CONTROL_SERVICE_CLIENT_CERT_FILE")
-                          .value_or(etc + "plugin.crt");
-    files.key_file = flag_or_env(settings.key_file, "--key", environment, "FLOCKER_CONTROL_SERVICE_CLIENT_KEY_FILE")
-                         .value_or(etc + "plugin.key");
-    require_readable(files.ca_file, "the cluster CA certificate " + printable_text(files.ca_file),
-                     "--cacert, FLOCKER_CONTROL_SERVICE_CA_FILE");
-    require_readable(files.cert_file, "the client certificate " + printable_text(files.cert_file),
-                     "--cert, FLOCKER_CONTROL_SERVICE_CLIENT_CERT_FILE");
-    // The key's path is not repeated: it is a secret's location.
-    require_readable(files.key_file, "the client private key", "--key, FLOCKER_CONTROL_SERVICE_CLIENT_KEY_FILE");
+        "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + endpoint.port;
+    endpoint.tls_files = tls_files(settings, environment);
     return resolved;
 }
 
