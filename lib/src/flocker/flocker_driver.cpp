@@ -318,7 +318,8 @@ void FlockerDriver::remove(const std::string& volume)
 
 namespace flocker {
 
-std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings, HostProbes probes)
+std::unique_ptr<Driver> make_flocker_driver(const std::string& name, const FlockerSettings& settings,
+                                            const HostProbes& probes)
 {
     auto resolved = flocker::resolve_settings(settings, probes, true);
     HttpClientOptions options;
@@ -330,8 +331,8 @@ std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSett
     return std::make_unique<FlockerDriver>(name, std::move(resolved), std::move(client));
 }
 
-std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings, HostProbes probes,
-                                            std::unique_ptr<HttpClient> client)
+std::unique_ptr<Driver> make_flocker_driver(const std::string& name, const FlockerSettings& settings,
+                                            const HostProbes& probes, std::unique_ptr<HttpClient> client)
 {
     return std::make_unique<FlockerDriver>(name, flocker::resolve_settings(settings, probes, false), std::move(client));
 }
@@ -340,7 +341,7 @@ std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSett
 
 std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings)
 {
-    return flocker::make_flocker_driver(name, std::move(settings), flocker::HostProbes{});
+    return flocker::make_flocker_driver(name, settings, flocker::HostProbes{});
 }
 
 }  // namespace volumecli

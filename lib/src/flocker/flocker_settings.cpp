@@ -39,8 +39,8 @@ std::optional<std::string> flag_or_env(const std::optional<std::string>& flag, c
 }
 
 // Caps on what is read: agent.yml is a few lines, a PEM file a few certificates or one key.
-constexpr std::size_t k_max_settings_bytes = 1024U * 1024U;
-constexpr std::size_t k_max_pem_bytes = 1024U * 1024U;
+constexpr std::size_t k_max_settings_bytes = std::size_t{1024} * 1024U;
+constexpr std::size_t k_max_pem_bytes = std::size_t{1024} * 1024U;
 
 // Reads the whole file; nullopt when it does not exist. Throws UnreachableError for anything else
 // that is not a regular file within the cap (a FIFO or a device is never waited on).
@@ -100,9 +100,8 @@ std::string control_host(const FlockerSettings& settings, const Environment& env
 // The control service's REST port (default 4523). Throws UsageError unless it is 1 to 65535.
 std::string control_port(const FlockerSettings& settings, const Environment& environment)
 {
-    const std::string port =
-        flag_or_env(settings.control_port, "--control-port", environment, "FLOCKER_CONTROL_SERVICE_PORT")
-            .value_or(k_flocker_default_port);
+    std::string port = flag_or_env(settings.control_port, "--control-port", environment, "FLOCKER_CONTROL_SERVICE_PORT")
+                           .value_or(k_flocker_default_port);
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
         std::stoul(port) == 0 || std::stoul(port) > 65535) {
         throw UsageError("invalid control service port \"" + port +

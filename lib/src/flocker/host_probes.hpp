@@ -26,11 +26,12 @@ struct HostProbes {
 };
 
 // volumecli::make_flocker_driver on `probes` instead of the host itself.
-std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings, HostProbes probes);
+std::unique_ptr<Driver> make_flocker_driver(const std::string& name, const FlockerSettings& settings,
+                                            const HostProbes& probes);
 
 // The same driver over `client` instead of a connection made from the settings; the host and
 // certificate settings are not looked at.
-std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings, HostProbes probes,
-                                            std::unique_ptr<HttpClient> client);
+std::unique_ptr<Driver> make_flocker_driver(const std::string& name, const FlockerSettings& settings,
+                                            const HostProbes& probes, std::unique_ptr<HttpClient> client);
 
 }  // namespace volumecli::flocker

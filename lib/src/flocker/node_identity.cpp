@@ -27,7 +27,7 @@ namespace volumecli::flocker {
 namespace {
 
 // Caps on what is read: a PEM file is a few certificates, the boot id one line.
-constexpr std::size_t k_max_pem_bytes = 1024U * 1024U;
+constexpr std::size_t k_max_pem_bytes = std::size_t{1024} * 1024U;
 constexpr std::size_t k_max_boot_id_bytes = 4096U;
 
 }  // namespace
