@@ -95,11 +95,20 @@ std::optional<std::uint64_t> optional_size(const json& object, const char* what)
 }
 
 // The item decoders: `item` is a JSON object (checked by the caller); `what` names it in errors.
+
+// What configuration and state entries both start with: the dataset and its node (lower-cased).
+template <typename Dataset>
+Dataset with_dataset_and_primary(const json& item, const char* what)
+{
+    Dataset dataset;
+    dataset.dataset_id = lower(required_string(item, "dataset_id", what));
+    dataset.primary = lower(optional_string(item, "primary", what));
+    return dataset;
+}
+
 DatasetConfig to_config(const json& item, const char* what)
 {
-    DatasetConfig config;
-    config.dataset_id = lower(required_string(item, "dataset_id", what));
-    config.primary = lower(optional_string(item, "primary", what));
+    auto config = with_dataset_and_primary<DatasetConfig>(item, what);
     if (const auto deleted = item.find("deleted"); deleted != item.end() && !deleted->is_null()) {
         if (!deleted->is_boolean()) {
             throw ProtocolError(std::string(what) + " has a non-boolean \"deleted\"");
@@ -119,9 +128,7 @@ DatasetConfig to_config(const json& item, const char* what)
 
 DatasetState to_state(const json& item, const char* what)
 {
-    DatasetState state;
-    state.dataset_id = lower(required_string(item, "dataset_id", what));
-    state.primary = lower(optional_string(item, "primary", what));
+    auto state = with_dataset_and_primary<DatasetState>(item, what);
     state.path = optional_string(item, "path", what);
     state.maximum_size = optional_size(item, what);
     return state;
