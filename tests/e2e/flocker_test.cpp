@@ -9,6 +9,7 @@
 #include "certs.hpp"
 #include "fake_flocker.hpp"
 #include "fake_plugin.hpp"
+#include "flocker/host_probes.hpp"
 #include "temp_dir.hpp"
 #include "timing.hpp"
 
@@ -32,6 +33,7 @@ using volumecli::Driver;
 using volumecli::ExitCode;
 using volumecli::FlockerSettings;
 using volumecli::MountRequest;
+using volumecli::flocker::HostProbes;
 using volumecli::test::FakeFlocker;
 using volumecli::test::TempDir;
 using volumecli::test::within;
@@ -78,17 +80,30 @@ struct Cluster {
         settings.key_file = user.key;
         settings.node_uuid = here;
         settings.etc_dir = dir.file("etc");
-        settings.boot_id_file = dir.file("boot_id");
-        settings.environment = [](const char*) -> std::optional<std::string> { return std::nullopt; };
-        settings.local_addresses = [] { return std::vector<std::string>{"198.51.100.1"}; };
         settings.wait_timeout = 10s;
         settings.retry.window = 0ms;
         return settings;
     }
 
-    [[nodiscard]] static std::unique_ptr<Driver> driver(FlockerSettings settings)
+    // The host as the tests see it: boot id file in the temporary directory, empty environment,
+    // one address that no node has.
+    [[nodiscard]] HostProbes probes() const
     {
-        return volumecli::make_flocker_driver("flocker", std::move(settings));
+        HostProbes probes;
+        probes.boot_id_file = dir.file("boot_id");
+        probes.environment = [](const char*) -> std::optional<std::string> { return std::nullopt; };
+        probes.local_addresses = [] { return std::vector<std::string>{"198.51.100.1"}; };
+        return probes;
+    }
+
+    [[nodiscard]] std::unique_ptr<Driver> driver(FlockerSettings settings) const
+    {
+        return driver(std::move(settings), probes());
+    }
+
+    [[nodiscard]] static std::unique_ptr<Driver> driver(FlockerSettings settings, HostProbes probes)
+    {
+        return volumecli::flocker::make_flocker_driver("flocker", std::move(settings), std::move(probes));
     }
 };
 
@@ -125,7 +140,7 @@ TEST_CASE("flocker: mount creates the dataset on this node and prints the path t
 {
     Cluster cluster;
     cluster.service.set_convergence_delay(300ms);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto result = volumecli::mount_volume(*driver, mount_request("vol1", {{"size", "1"}, {"tier", "gold"}}));
 
@@ -147,13 +162,13 @@ TEST_CASE("flocker: mount creates the dataset on this node and prints the path t
 
     SECTION("a second mount finds the same dataset and creates nothing")
     {
-        auto again = Cluster::driver(cluster.settings());
+        auto again = cluster.driver(cluster.settings());
         CHECK(volumecli::mount_volume(*again, mount_request("vol1", {{"size", "5"}})).mountpoint == result.mountpoint);
         CHECK(cluster.service.datasets().size() == 1);
     }
     SECTION("path prints it; unmount releases the lease, and again succeeds")
     {
-        auto next = Cluster::driver(cluster.settings());
+        auto next = cluster.driver(cluster.settings());
         CHECK(volumecli::volume_path(*next, "vol1").mountpoint == result.mountpoint);
         volumecli::unmount_volume(*next, "vol1", "mount-id");
         CHECK(cluster.service.leases().empty());
@@ -164,7 +179,7 @@ TEST_CASE("flocker: mount creates the dataset on this node and prints the path t
 TEST_CASE("flocker: without a size the dataset gets the documented 75 GiB", "[flocker][e2e]")
 {
     Cluster cluster;
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     volumecli::create_volume(*driver, "big", {});
     const auto datasets = cluster.service.datasets_named("big");
     REQUIRE(datasets.size() == 1);
@@ -177,7 +192,7 @@ TEST_CASE("flocker: mount returns within 250 ms of the state converging, polling
     Cluster cluster;
     const std::string id = cluster.service.add_dataset(cluster.there, {{"name", "moving"}});
     cluster.service.set_convergence_delay(1200ms);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     cluster.service.clear_requests();
 
     const auto result = volumecli::mount_volume(*driver, mount_request("moving"));
@@ -215,7 +230,7 @@ TEST_CASE("flocker: mount moves a dataset from another node here, through the de
     Cluster cluster;
     const std::string id = cluster.service.add_dataset(cluster.there, {{"name", "data"}}, 67108864ULL);
     cluster.service.set_convergence_delay(200ms);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto result = volumecli::mount_volume(*driver, mount_request("data", {}, true));
 
@@ -240,7 +255,7 @@ TEST_CASE("flocker: mount fails fast naming the node that holds a lease", "[floc
     Cluster cluster;
     const std::string id = cluster.service.add_dataset(cluster.there, {{"name", "busy"}});
     cluster.service.add_lease(id, cluster.there);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto started = Clock::now();
     const auto failure = failure_of([&] { volumecli::mount_volume(*driver, mount_request("busy")); });
@@ -258,8 +273,8 @@ TEST_CASE("flocker: two concurrent mounts of one new name create one dataset", "
     cluster.service.set_convergence_delay(100ms);
     // Both creators read the same configuration tag before either create is answered.
     cluster.service.hold_creates_until(2);
-    auto first = Cluster::driver(cluster.settings());
-    auto second = Cluster::driver(cluster.settings());
+    auto first = cluster.driver(cluster.settings());
+    auto second = cluster.driver(cluster.settings());
 
     auto one = std::async(std::launch::async, [&] { return volumecli::mount_volume(*first, mount_request("shared")); });
     auto two =
@@ -282,7 +297,7 @@ TEST_CASE("flocker: two concurrent mounts of one new name create one dataset", "
 TEST_CASE("flocker: create retries a 412 and gives up with exit 1 after 20", "[flocker][e2e][race]")
 {
     Cluster cluster;
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     SECTION("two conflicting changes, then success")
     {
         cluster.service.disturb_creates(2);
@@ -306,7 +321,7 @@ TEST_CASE("flocker: a name whose dataset was deleted can be used again", "[flock
     Cluster cluster;
     const std::string old_id = cluster.service.add_dataset(cluster.there, {{"name", "reused"}});
     cluster.service.delete_dataset(old_id);
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     // Deleted datasets are invisible: not found, not listed...
     const auto failure = failure_of([&] { volumecli::get_volume(*driver, "reused"); });
@@ -330,7 +345,7 @@ TEST_CASE("flocker: --name-key selects datasets made by the Mesos isolator", "[f
     cluster.service.add_dataset(cluster.here, {{"name", "app"}});
     auto settings = cluster.settings();
     settings.name_key = "FLOCKER_ID";
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
 
     CHECK(volumecli::mount_volume(*driver, mount_request("app")).mountpoint ==
           FakeFlocker::mount_path(cluster.here, mesos));
@@ -349,7 +364,7 @@ TEST_CASE("flocker: mount gives up with exit 4 at --wait-timeout and releases th
     settings.node_uuid = volumecli::test::random_uuid();
     settings.wait_timeout = 700ms;
     settings.started = Clock::now();
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
 
     const auto failure = failure_of([&] { volumecli::mount_volume(*driver, mount_request("stuck")); });
     const auto elapsed = Clock::now() - *settings.started;
@@ -371,7 +386,7 @@ TEST_CASE("flocker: --timeout bounds each request with exit 4", "[flocker][e2e][
     cluster.service.delay("GET", "/v1/configuration/datasets", 3s);
     auto settings = cluster.settings();
     settings.timeout = 300ms;
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
 
     const auto started = Clock::now();
     const auto failure = failure_of([&] { volumecli::list_volumes(*driver); });
@@ -412,7 +427,7 @@ TEST_CASE("flocker: a wrong CA, a refused client certificate or an unreachable h
         settings.control_port = std::to_string(volumecli::test::unused_tcp_port());
         expected = "refused";
     }
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
 
     const auto started = Clock::now();
     const auto failure = failure_of([&] { volumecli::list_volumes(*driver); });
@@ -430,7 +445,7 @@ TEST_CASE("flocker: the refused client certificate is refused by the server, not
     auto settings = cluster.settings();
     settings.cert_file = cluster.certs.client_cert;  // CN volumecli-test-client: right CA, not a user
     settings.key_file = cluster.certs.client_key;
-    auto driver = Cluster::driver(settings);
+    auto driver = cluster.driver(settings);
     CHECK(failure_of([&] { volumecli::list_volumes(*driver); }).code == ExitCode::unreachable);
     CHECK(cluster.service.rejected_clients() >= 1);
 }
@@ -440,13 +455,13 @@ TEST_CASE("flocker: the server certificate may name control-service instead of t
     SECTION("control-service only, as flocker-ca makes it for a host name")
     {
         Cluster cluster("DNS:control-service");
-        auto driver = Cluster::driver(cluster.settings());
+        auto driver = cluster.driver(cluster.settings());
         CHECK(volumecli::list_volumes(*driver).empty());
     }
     SECTION("neither name")
     {
         Cluster cluster("DNS:elsewhere.example");
-        auto driver = Cluster::driver(cluster.settings());
+        auto driver = cluster.driver(cluster.settings());
         const auto failure = failure_of([&] { volumecli::list_volumes(*driver); });
         CHECK(failure.code == ExitCode::unreachable);
         CHECK_THAT(failure.message, Contains("control-service") && Contains("127.0.0.1"));
@@ -473,11 +488,12 @@ TEST_CASE("flocker: the host, port and certificates can come from the environmen
     settings.cert_file.reset();
     settings.key_file.reset();
     settings.node_uuid.reset();
-    settings.environment = [&env](const char* name) -> std::optional<std::string> {
+    HostProbes probes = cluster.probes();
+    probes.environment = [&env](const char* name) -> std::optional<std::string> {
         const auto found = env.find(name);
         return found == env.end() ? std::nullopt : std::optional<std::string>(found->second);
     };
-    auto driver = Cluster::driver(settings);
+    auto driver = Cluster::driver(settings, probes);
     CHECK(volumecli::volume_path(*driver, "conf").mountpoint == FakeFlocker::mount_path(cluster.here, id));
 }
 
@@ -494,12 +510,12 @@ TEST_CASE("flocker: this node is found by boot id, node.crt or address when --no
     SECTION("by_era knows this boot")
     {
         cluster.service.add_node(cluster.there, "203.0.113.2", k_boot_id);
-        auto driver = Cluster::driver(settings);
+        auto driver = cluster.driver(settings);
         CHECK(volumecli::volume_path(*driver, "where").mountpoint == FakeFlocker::mount_path(cluster.there, id));
     }
     SECTION("mount waits for the agent to report this boot")
     {
-        auto driver = Cluster::driver(settings);
+        auto driver = cluster.driver(settings);
         std::thread agent([&] {
             std::this_thread::sleep_for(400ms);
             cluster.service.add_node(cluster.here, "203.0.113.1", k_boot_id);
@@ -515,23 +531,24 @@ TEST_CASE("flocker: this node is found by boot id, node.crt or address when --no
         const auto node =
             volumecli::test::issue_certificate(cluster.certs, cluster.dir.path(), "node", "node-" + cluster.there);
         cluster.dir.write_file("etc/node.crt", volumecli::test::read_file(node.cert));
-        auto driver = Cluster::driver(settings);
+        auto driver = cluster.driver(settings);
         CHECK(volumecli::volume_path(*driver, "where").mountpoint == FakeFlocker::mount_path(cluster.there, id));
         CHECK(cluster.service.requests_for("GET", by_era).size() == 1);
     }
     SECTION("then this host's addresses, loopback included")
     {
         cluster.service.set_era_support(FakeFlocker::EraSupport::broken);
-        settings.local_addresses = {};  // the real interfaces
+        HostProbes probes = cluster.probes();
+        probes.local_addresses = {};  // the real interfaces
         const std::string local = volumecli::test::random_uuid();
         cluster.service.add_node(local, "127.0.0.1");
         cluster.service.add_dataset(local, {{"name", "local"}});
-        auto driver = Cluster::driver(settings);
+        auto driver = Cluster::driver(settings, probes);
         CHECK_THAT(volumecli::volume_path(*driver, "local").mountpoint, Contains(local));
     }
     SECTION("nothing identifies this node: exit 4")
     {
-        auto driver = Cluster::driver(settings);
+        auto driver = cluster.driver(settings);
         const auto failure = failure_of([&] { volumecli::volume_path(*driver, "where"); });
         CHECK(failure.code == ExitCode::timeout);
         CHECK_THAT(failure.message, Contains("--node-uuid"));
@@ -542,7 +559,7 @@ TEST_CASE("flocker: path and get tell whether the volume is mounted here", "[flo
 {
     Cluster cluster;
     const std::string there = cluster.service.add_dataset(cluster.there, {{"name", "remote"}});
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto volume = volumecli::get_volume(*driver, "remote");
     CHECK(volume.name == "remote");
@@ -559,7 +576,7 @@ TEST_CASE("flocker: path and get tell whether the volume is mounted here", "[flo
 TEST_CASE("flocker: remove deletes the dataset, but not while another node holds a lease", "[flocker][e2e]")
 {
     Cluster cluster;
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     SECTION("mounted here: the lease is released and the dataset deleted")
     {
         volumecli::mount_volume(*driver, mount_request("gone"));
@@ -591,7 +608,7 @@ TEST_CASE("flocker: list names each live volume once, with its local path", "[fl
     cluster.service.add_dataset(cluster.there, {{"name", "a-theirs"}});  // a duplicate name
     cluster.service.add_dataset(cluster.there, {{"other", "no name"}});
     cluster.service.delete_dataset(cluster.service.add_dataset(cluster.here, {{"name", "c-deleted"}}));
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
 
     const auto volumes = volumecli::list_volumes(*driver);
     REQUIRE(volumes.size() == 2);
@@ -606,7 +623,7 @@ TEST_CASE("flocker: replies that are not Flocker's JSON errors are reported with
 {
     Cluster cluster;
     cluster.service.add_dataset(cluster.here, {{"name", "v"}});
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     SECTION("an unhandled exception's JSON string")
     {
         cluster.service.reply("GET", "/v1/configuration/leases", 500, R"("5145d34d-61c5-4b28-a2ec-9de33bd4a7cd@/1")");
@@ -628,7 +645,7 @@ TEST_CASE("flocker: replies that are not Flocker's JSON errors are reported with
 TEST_CASE("flocker: invalid options exit 2 before any request", "[flocker][e2e]")
 {
     Cluster cluster;
-    auto driver = Cluster::driver(cluster.settings());
+    auto driver = cluster.driver(cluster.settings());
     volumecli::VolumeOptions options;
     SECTION("size 0")
     {

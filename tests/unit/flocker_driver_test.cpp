@@ -7,6 +7,7 @@
 
 #include "certs.hpp"
 #include "core/clock.hpp"
+#include "flocker/host_probes.hpp"
 #include "temp_dir.hpp"
 #include "timing.hpp"
 #include "transport/http_client.hpp"
@@ -33,6 +34,7 @@ using volumecli::HttpRequest;
 using volumecli::HttpResponse;
 using volumecli::LookupResult;
 using volumecli::MountRequest;
+using volumecli::flocker::HostProbes;
 using volumecli::test::TempDir;
 using volumecli::test::within;
 
@@ -135,14 +137,15 @@ struct Fixture {
     TempDir dir;
     FakeHttpClient* http = nullptr;
     FlockerSettings settings;
+    HostProbes probes;
 
     Fixture()
     {
         settings.node_uuid = k_here;
         settings.etc_dir = dir.make_dir("etc");
-        settings.boot_id_file = dir.file("boot_id");
-        settings.environment = [](const char*) -> std::optional<std::string> { return std::nullopt; };
-        settings.local_addresses = [] { return std::vector<std::string>{"192.0.2.7"}; };
+        probes.boot_id_file = dir.file("boot_id");
+        probes.environment = [](const char*) -> std::optional<std::string> { return std::nullopt; };
+        probes.local_addresses = [] { return std::vector<std::string>{"192.0.2.7"}; };
         settings.wait_timeout = 2s;
         settings.retry.window = 0ms;
     }
@@ -151,7 +154,7 @@ struct Fixture {
     {
         auto client = std::make_unique<FakeHttpClient>();
         http = client.get();
-        return volumecli::make_flocker_driver("flocker", settings, std::move(client));
+        return volumecli::flocker::make_flocker_driver("flocker", settings, probes, std::move(client));
     }
 };
 
@@ -423,7 +426,7 @@ TEST_CASE("flocker driver: without --node-uuid the node is found by boot id, nod
     }
     SECTION("then the node whose host is one of this host's addresses")
     {
-        fixture.settings.local_addresses = [] { return std::vector<std::string>{"127.0.0.1", "10.0.0.9"}; };
+        fixture.probes.local_addresses = [] { return std::vector<std::string>{"127.0.0.1", "10.0.0.9"}; };
         auto driver = fixture.driver();
         fixture.http->on("GET", by_era, json_reply(500, R"("task@/1")"));
         fixture.http->on("GET", "/v1/state/nodes",
@@ -434,7 +437,7 @@ TEST_CASE("flocker driver: without --node-uuid the node is found by boot id, nod
     }
     SECTION("two nodes with this host's addresses: exit 1 asking for --node-uuid")
     {
-        fixture.settings.local_addresses = [] { return std::vector<std::string>{"10.0.0.8", "10.0.0.9"}; };
+        fixture.probes.local_addresses = [] { return std::vector<std::string>{"10.0.0.8", "10.0.0.9"}; };
         auto driver = fixture.driver();
         fixture.http->on("GET", by_era, json_reply(405, "<html>Method Not Allowed</html>"));
         fixture.http->on("GET", "/v1/state/nodes",

@@ -5,11 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace volumecli {
 
@@ -40,12 +38,6 @@ struct FlockerSettings {
     // When the run began (the CLI passes its start); unset: when make_flocker_driver is called.
     std::optional<std::chrono::steady_clock::time_point> started;
     std::string etc_dir = "/etc/flocker";
-    std::string boot_id_file = "/proc/sys/kernel/random/boot_id";
-    // Reads an environment variable; unset: the process environment. Tests pass a fake.
-    std::function<std::optional<std::string>(const char*)> environment;
-    // This host's addresses, for matching GET /v1/state/nodes; unset: every address of every
-    // interface (getifaddrs), loopback included. Tests pass a fake.
-    std::function<std::vector<std::string>()> local_addresses;
 };
 
 // A Driver on the Flocker control-service REST API: volumes are the datasets whose metadata
@@ -68,12 +60,5 @@ struct FlockerSettings {
 // remove releases this node's lease and deletes the dataset (refused while another node holds a
 // lease); list names every live dataset with the name key once; capabilities is "global".
 std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings);
-
-class HttpClient;  // internal to libvolumecli (transport/http_client.hpp)
-
-// The same driver over `client` instead of a connection made from the settings; the host and
-// certificate settings are not looked at. For tests.
-std::unique_ptr<Driver> make_flocker_driver(const std::string& name, FlockerSettings settings,
-                                            std::unique_ptr<HttpClient> client);
 
 }  // namespace volumecli

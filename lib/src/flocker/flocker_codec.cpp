@@ -94,16 +94,24 @@ std::optional<std::uint64_t> optional_size(const json& object, const char* what)
     throw ProtocolError(std::string(what) + " has an invalid \"maximum_size\"");
 }
 
-DatasetConfig to_config(const json& item)
+// The item decoders: `item` is a JSON object (checked by the caller); `what` names it in errors.
+
+// What configuration and state entries both start with: the dataset and its node (lower-cased).
+template <typename Dataset>
+Dataset with_dataset_and_primary(const json& item, const char* what)
 {
-    static constexpr const char* k_what = "dataset configuration";
-    expect_object(item, k_what);
-    DatasetConfig config;
-    config.dataset_id = lower(required_string(item, "dataset_id", k_what));
-    config.primary = lower(optional_string(item, "primary", k_what));
+    Dataset dataset;
+    dataset.dataset_id = lower(required_string(item, "dataset_id", what));
+    dataset.primary = lower(optional_string(item, "primary", what));
+    return dataset;
+}
+
+DatasetConfig to_config(const json& item, const char* what)
+{
+    auto config = with_dataset_and_primary<DatasetConfig>(item, what);
     if (const auto deleted = item.find("deleted"); deleted != item.end() && !deleted->is_null()) {
         if (!deleted->is_boolean()) {
-            throw ProtocolError("dataset configuration has a non-boolean \"deleted\"");
+            throw ProtocolError(std::string(what) + " has a non-boolean \"deleted\"");
         }
         config.deleted = deleted->get<bool>();
     }
@@ -114,8 +122,46 @@ DatasetConfig to_config(const json& item)
             }
         }
     }
-    config.maximum_size = optional_size(item, k_what);
+    config.maximum_size = optional_size(item, what);
     return config;
+}
+
+DatasetState to_state(const json& item, const char* what)
+{
+    auto state = with_dataset_and_primary<DatasetState>(item, what);
+    state.path = optional_string(item, "path", what);
+    state.maximum_size = optional_size(item, what);
+    return state;
+}
+
+Lease to_lease(const json& item, const char* what)
+{
+    Lease lease;
+    lease.dataset_id = lower(required_string(item, "dataset_id", what));
+    lease.node_uuid = lower(required_string(item, "node_uuid", what));
+    if (const auto expires = item.find("expires"); expires != item.end() && expires->is_number()) {
+        lease.expires = expires->get<double>();
+    }
+    return lease;
+}
+
+Node to_node(const json& item, const char* what)
+{
+    return {lower(required_string(item, "uuid", what)), optional_string(item, "host", what)};
+}
+
+// A body that is a JSON array of `items`: each a JSON object (`item`, in errors) decoded by
+// `to_item`. The shape of every list reply.
+template <typename Item>
+std::vector<Item> decode_array(const std::string& body, const char* items, const char* item,
+                               Item (*to_item)(const json&, const char*))
+{
+    const json value = parse(body);
+    std::vector<Item> decoded;
+    for (const auto& entry : expect_array(value, items)) {
+        decoded.push_back(to_item(expect_object(entry, item), item));
+    }
+    return decoded;
 }
 
 // Removes tags (<...>) and collapses white space, for HTML error pages.
@@ -170,64 +216,28 @@ std::string one_line(const std::string& text)
 
 std::vector<DatasetConfig> decode_dataset_configs(const std::string& body)
 {
-    const json value = parse(body);
-    std::vector<DatasetConfig> datasets;
-    for (const auto& item : expect_array(value, "dataset configurations")) {
-        datasets.push_back(to_config(item));
-    }
-    return datasets;
+    return decode_array(body, "dataset configurations", "dataset configuration", to_config);
 }
 
 DatasetConfig decode_dataset_config(const std::string& body)
 {
-    return to_config(parse(body));
+    static constexpr const char* k_what = "dataset configuration";
+    return to_config(expect_object(parse(body), k_what), k_what);
 }
 
 std::vector<DatasetState> decode_dataset_states(const std::string& body)
 {
-    static constexpr const char* k_what = "dataset state";
-    const json value = parse(body);
-    std::vector<DatasetState> states;
-    for (const auto& item : expect_array(value, "dataset states")) {
-        expect_object(item, k_what);
-        DatasetState state;
-        state.dataset_id = lower(required_string(item, "dataset_id", k_what));
-        state.primary = lower(optional_string(item, "primary", k_what));
-        state.path = optional_string(item, "path", k_what);
-        state.maximum_size = optional_size(item, k_what);
-        states.push_back(std::move(state));
-    }
-    return states;
+    return decode_array(body, "dataset states", "dataset state", to_state);
 }
 
 std::vector<Lease> decode_leases(const std::string& body)
 {
-    static constexpr const char* k_what = "lease";
-    const json value = parse(body);
-    std::vector<Lease> leases;
-    for (const auto& item : expect_array(value, "leases")) {
-        expect_object(item, k_what);
-        Lease lease;
-        lease.dataset_id = lower(required_string(item, "dataset_id", k_what));
-        lease.node_uuid = lower(required_string(item, "node_uuid", k_what));
-        if (const auto expires = item.find("expires"); expires != item.end() && expires->is_number()) {
-            lease.expires = expires->get<double>();
-        }
-        leases.push_back(std::move(lease));
-    }
-    return leases;
+    return decode_array(body, "leases", "lease", to_lease);
 }
 
 std::vector<Node> decode_nodes(const std::string& body)
 {
-    static constexpr const char* k_what = "node";
-    const json value = parse(body);
-    std::vector<Node> nodes;
-    for (const auto& item : expect_array(value, "nodes")) {
-        expect_object(item, k_what);
-        nodes.push_back({lower(required_string(item, "uuid", k_what)), optional_string(item, "host", k_what)});
-    }
-    return nodes;
+    return decode_array(body, "nodes", "node", to_node);
 }
 
 std::string decode_node_uuid(const std::string& body)

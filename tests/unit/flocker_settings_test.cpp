@@ -1,11 +1,15 @@
-// Where the Flocker driver's settings come from, and the checks on sizes and options
-// (lib/src/flocker/flocker_config.hpp).
+// Where the Flocker driver's settings come from (flocker_settings, agent_yml, node_identity) and the
+// checks on sizes and options (dataset_spec), all in lib/src/flocker/.
 
 #include <volumecli/error.hpp>
 #include <volumecli/flocker_driver.hpp>
 
 #include "certs.hpp"
-#include "flocker/flocker_config.hpp"
+#include "flocker/agent_yml.hpp"
+#include "flocker/dataset_spec.hpp"
+#include "flocker/flocker_settings.hpp"
+#include "flocker/host_probes.hpp"
+#include "flocker/node_identity.hpp"
 #include "temp_dir.hpp"
 #include "thrown.hpp"
 #include "timing.hpp"
@@ -27,6 +31,7 @@ using volumecli::FlockerSettings;
 using volumecli::UnreachableError;
 using volumecli::UsageError;
 using volumecli::VolumeOptions;
+using volumecli::flocker::HostProbes;
 using volumecli::test::TempDir;
 using volumecli::test::within;
 namespace flocker = volumecli::flocker;
@@ -42,15 +47,20 @@ struct Setup {
     std::string etc = dir.make_dir("etc");
     std::map<std::string, std::string> env;
 
-    FlockerSettings settings()
+    FlockerSettings settings() const
     {
         FlockerSettings settings;
         settings.etc_dir = etc;
-        settings.environment = [this](const char* name) -> std::optional<std::string> {
+        return settings;
+    }
+    HostProbes probes()
+    {
+        HostProbes probes;
+        probes.environment = [this](const char* name) -> std::optional<std::string> {
             const auto found = env.find(name);
             return found == env.end() ? std::nullopt : std::optional<std::string>(found->second);
         };
-        return settings;
+        return probes;
     }
     void add_certificates()
     {
@@ -62,7 +72,7 @@ struct Setup {
 
 }  // namespace
 
-TEST_CASE("flocker_config::parse_size reads N[.N][k|m|g|t][i][b] in binary units, GiB by default", "[flocker][config]")
+TEST_CASE("dataset_spec::parse_size reads N[.N][k|m|g|t][i][b] in binary units, GiB by default", "[flocker][config]")
 {
     const auto [text, bytes] = GENERATE(table<std::string, std::uint64_t>({
         {"1", k_gib},
@@ -85,7 +95,7 @@ TEST_CASE("flocker_config::parse_size reads N[.N][k|m|g|t][i][b] in binary units
     CHECK(flocker::parse_size(text) == bytes);
 }
 
-TEST_CASE("flocker_config::parse_size refuses malformed, non-positive and huge sizes", "[flocker][config]")
+TEST_CASE("dataset_spec::parse_size refuses malformed, non-positive and huge sizes", "[flocker][config]")
 {
     const std::string text = GENERATE(as<std::string>{}, "", "0", "0.0", "-1", "abc", "1x", "1gg", "1i", "1.", ".5",
                                       "1 g", "1e9", "99999999999999999999", "9999999999t");
@@ -93,7 +103,7 @@ TEST_CASE("flocker_config::parse_size refuses malformed, non-positive and huge s
     CHECK_THROWS_AS(flocker::parse_size(text), UsageError);
 }
 
-TEST_CASE("flocker_config::round_size gives a multiple of 1024 of at least 64 MiB", "[flocker][config]")
+TEST_CASE("dataset_spec::round_size gives a multiple of 1024 of at least 64 MiB", "[flocker][config]")
 {
     CHECK(flocker::round_size(1) == 64 * k_mib);
     CHECK(flocker::round_size(64 * k_mib) == 64 * k_mib);
@@ -101,7 +111,7 @@ TEST_CASE("flocker_config::round_size gives a multiple of 1024 of at least 64 Mi
     CHECK(flocker::round_size(k_gib + k_gib / 2) == k_gib + k_gib / 2);
 }
 
-TEST_CASE("flocker_config::create_spec turns options into a size and metadata", "[flocker][config]")
+TEST_CASE("dataset_spec::create_spec turns options into a size and metadata", "[flocker][config]")
 {
     SECTION("no size: the documented 75 GiB default")
     {
@@ -143,7 +153,7 @@ TEST_CASE("flocker_config::create_spec turns options into a size and metadata", 
     }
 }
 
-TEST_CASE("flocker_config::agent_yml_hostname reads control-service.hostname", "[flocker][config]")
+TEST_CASE("agent_yml::agent_yml_hostname reads control-service.hostname", "[flocker][config]")
 {
     SECTION("Flocker's documented layout, quoted keys and values")
     {
@@ -188,7 +198,7 @@ TEST_CASE("flocker_config::agent_yml_hostname reads control-service.hostname", "
     }
 }
 
-TEST_CASE("flocker_config::resolve_settings takes each setting from the flag, the environment, then the files",
+TEST_CASE("flocker_settings::resolve_settings takes each setting from the flag, the environment, then the files",
           "[flocker][config]")
 {
     Setup setup;
@@ -197,7 +207,7 @@ TEST_CASE("flocker_config::resolve_settings takes each setting from the flag, th
 
     SECTION("files and defaults: agent.yml's host, but port 4523, not agent.yml's 4524")
     {
-        const auto resolved = flocker::resolve_settings(setup.settings(), true);
+        const auto resolved = flocker::resolve_settings(setup.settings(), setup.probes(), true);
         CHECK(resolved.endpoint.host == "agent.example");
         CHECK(resolved.endpoint.port == "4523");
         CHECK(resolved.endpoint.tls);
@@ -216,7 +226,7 @@ TEST_CASE("flocker_config::resolve_settings takes each setting from the flag, th
                      {"FLOCKER_CONTROL_SERVICE_CA_FILE", ca},
                      {"FLOCKER_CONTROL_SERVICE_CLIENT_CERT_FILE", ""},
                      {"FLOCKER_NODE_UUID", "7EC3C4EB-6B1C-43DA-8015-A163F7D15244"}};
-        const auto resolved = flocker::resolve_settings(setup.settings(), true);
+        const auto resolved = flocker::resolve_settings(setup.settings(), setup.probes(), true);
         CHECK(resolved.endpoint.host == "env.example");
         CHECK(resolved.endpoint.port == "9999");
         CHECK(resolved.endpoint.tls_files.ca_file == ca);
@@ -228,14 +238,14 @@ TEST_CASE("flocker_config::resolve_settings takes each setting from the flag, th
         setup.env = {{"FLOCKER_CONTROL_SERVICE_HOST", "env.example"}, {"FLOCKER_CONTROL_SERVICE_PORT", "9999"}};
         auto settings = setup.settings();
         settings.control_host = "[::1]";
-        const auto resolved = flocker::resolve_settings(settings, true);
+        const auto resolved = flocker::resolve_settings(settings, setup.probes(), true);
         CHECK(resolved.endpoint.host == "::1");
         CHECK(resolved.endpoint.port == "9999");
         CHECK(resolved.endpoint.address == "https://[::1]:9999");
     }
 }
 
-TEST_CASE("flocker_config::resolve_settings refuses what cannot work", "[flocker][config]")
+TEST_CASE("flocker_settings::resolve_settings refuses what cannot work", "[flocker][config]")
 {
     Setup setup;
     setup.add_certificates();
@@ -245,20 +255,20 @@ TEST_CASE("flocker_config::resolve_settings refuses what cannot work", "[flocker
     SECTION("no host anywhere is 'unreachable'")
     {
         settings.control_host.reset();
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UnreachableError);
-        CHECK_THROWS_WITH(flocker::resolve_settings(settings, true), Contains("--control-host"));
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UnreachableError);
+        CHECK_THROWS_WITH(flocker::resolve_settings(settings, setup.probes(), true), Contains("--control-host"));
     }
     SECTION("a missing certificate file is 'unreachable' and names the file")
     {
         settings.ca_file = setup.dir.file("missing.pem");
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UnreachableError);
-        CHECK_THROWS_WITH(flocker::resolve_settings(settings, true), Contains("missing.pem"));
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UnreachableError);
+        CHECK_THROWS_WITH(flocker::resolve_settings(settings, setup.probes(), true), Contains("missing.pem"));
     }
     SECTION("a missing key is 'unreachable' without repeating its path")
     {
         settings.key_file = setup.dir.file("secret-dir/key.pem");
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UnreachableError);
-        CHECK_THROWS_WITH(flocker::resolve_settings(settings, true), !Contains("secret-dir"));
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UnreachableError);
+        CHECK_THROWS_WITH(flocker::resolve_settings(settings, setup.probes(), true), !Contains("secret-dir"));
     }
     SECTION("malformed values are usage errors")
     {
@@ -280,16 +290,16 @@ TEST_CASE("flocker_config::resolve_settings refuses what cannot work", "[flocker
         } else {
             settings.name_key = value;
         }
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UsageError);
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UsageError);
     }
     SECTION("a per-request timeout must be above zero")
     {
         settings.timeout = std::chrono::milliseconds(0);
-        CHECK_THROWS_AS(flocker::resolve_settings(settings, true), UsageError);
+        CHECK_THROWS_AS(flocker::resolve_settings(settings, setup.probes(), true), UsageError);
     }
 }
 
-TEST_CASE("flocker_config::node_uuid_from_certificate reads the CN node-<uuid>", "[flocker][config]")
+TEST_CASE("node_identity::node_uuid_from_certificate reads the CN node-<uuid>", "[flocker][config]")
 {
     TempDir dir;
     const auto authority = volumecli::test::generate_test_certificates(dir.path());
@@ -303,7 +313,7 @@ TEST_CASE("flocker_config::node_uuid_from_certificate reads the CN node-<uuid>",
     CHECK_FALSE(flocker::node_uuid_from_certificate(dir.write_file("junk.crt", "junk")).has_value());
 }
 
-TEST_CASE("flocker_config reads no settings file that is not a regular file, and none past its cap",
+TEST_CASE("flocker settings and node identity read no file that is not a regular file, and none past its cap",
           "[flocker][config][files]")
 {
     Setup setup;
@@ -326,8 +336,8 @@ TEST_CASE("flocker_config reads no settings file that is not a regular file, and
     {
         const std::string agent_yml = setup.etc + "/agent.yml";
         make(agent_yml, kind);
-        const std::string message =
-            volumecli::test::thrown<UnreachableError>([&] { flocker::resolve_settings(setup.settings(), true); });
+        const std::string message = volumecli::test::thrown<UnreachableError>(
+            [&] { flocker::resolve_settings(setup.settings(), setup.probes(), true); });
         CHECK_THAT(message, Contains("cannot read " + agent_yml + ": " + reason));
     }
     SECTION("node.crt: exit 3 naming it")
@@ -347,7 +357,7 @@ TEST_CASE("flocker_config reads no settings file that is not a regular file, and
     CHECK(std::chrono::steady_clock::now() - started < within(std::chrono::milliseconds(0)));  // never waits on a FIFO
 }
 
-TEST_CASE("flocker_config::read_boot_id reads the first line, trimmed", "[flocker][config][files]")
+TEST_CASE("node_identity::read_boot_id reads the first line, trimmed", "[flocker][config][files]")
 {
     TempDir dir;
     CHECK(flocker::read_boot_id(dir.write_file("boot_id", " 6f1c2b0e-2b5a-4a3e-9d5e-0c1f2a3b4c5d \nnext\n")) ==
@@ -356,17 +366,17 @@ TEST_CASE("flocker_config::read_boot_id reads the first line, trimmed", "[flocke
     CHECK_FALSE(flocker::read_boot_id(dir.file("absent")).has_value());
 }
 
-TEST_CASE("flocker_config::resolve_settings shows a control service host with a NUL in full", "[flocker][config]")
+TEST_CASE("flocker_settings::resolve_settings shows a control service host with a NUL in full", "[flocker][config]")
 {
     Setup setup;
     setup.add_certificates();
     setup.dir.write_file("etc/agent.yml", "control-service:\n  hostname: \"a\\0b\"\n");
     const std::string message =
-        volumecli::test::thrown<UsageError>([&] { flocker::resolve_settings(setup.settings(), true); });
+        volumecli::test::thrown<UsageError>([&] { flocker::resolve_settings(setup.settings(), setup.probes(), true); });
     CHECK(message == "invalid control service host \"a\\x00b\"");
 }
 
-TEST_CASE("flocker_config: addresses compare in canonical form", "[flocker][config]")
+TEST_CASE("node_identity: addresses compare in canonical form", "[flocker][config]")
 {
     CHECK(flocker::canonical_address("0:0:0:0:0:0:0:1") == "::1");
     CHECK(flocker::canonical_address("[::1]") == "::1");
