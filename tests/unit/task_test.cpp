@@ -331,13 +331,16 @@ TEST_CASE("parse_volume_flag splits DRIVER:NAME[:CONTAINERPATH] at the first two
 {
     using Row = std::tuple<std::string, std::string>;
     const auto [value, expected] = GENERATE(table<std::string, std::string>({
-        Row{"local:vol", "local|vol|{}||implicit|"},
-        Row{"rexray:vol:/tmp/vcli-unit-never-created/a", "rexray|vol|{}|/tmp/vcli-unit-never-created/a|implicit|"},
-        Row{"rexray:vol:/tmp/vcli-unit-never-created/a:b", "rexray|vol|{}|/tmp/vcli-unit-never-created/a:b|implicit|"},
+        Row{"local:vol", "local|vol|{}||implicit|DVDCLI_VOLUME_MOUNTPOINT3"},
+        Row{"rexray:vol:/tmp/vcli-unit-never-created/a",
+            "rexray|vol|{}|/tmp/vcli-unit-never-created/a|implicit|DVDCLI_VOLUME_MOUNTPOINT3"},
+        Row{"rexray:vol:/tmp/vcli-unit-never-created/a:b",
+            "rexray|vol|{}|/tmp/vcli-unit-never-created/a:b|implicit|DVDCLI_VOLUME_MOUNTPOINT3"},
     }));
     INFO("--volume=" << value);
 
-    const TaskVolume volume = parse_volume_flag(value);
+    // The third --volume flag: its host path goes to DVDCLI_VOLUME_MOUNTPOINT3.
+    const TaskVolume volume = parse_volume_flag(value, 3);
 
     CHECK(describe(volume) == expected);
     CHECK_THAT(volume.origin, Contains(value));

@@ -24,37 +24,18 @@ Json status_value(const std::string& status_json)
     return status;
 }
 
-// Volumes written one after another through one nlohmann value whose strings are assigned in
-// place. A value built per volume, or one for the whole list, cost `dvdcli list --format=json` of
-// 10,000 volumes 12% and 9% more instructions (and a list's DOM is ~3 MB of fresh memory).
-class VolumeWriter {
-public:
-    VolumeWriter()
-    {
-        m_value.get_ref<Json::object_t&>().reserve(4);
-        m_value["Name"] = "";
-        m_value["Mountpoint"] = "";
+// {"Name","Mountpoint"[,"CreatedAt"][,"Status"]}, in Docker's order.
+Json volume_value(const Volume& volume)
+{
+    Json value = {{"Name", volume.name}, {"Mountpoint", volume.mountpoint}};
+    if (volume.created_at) {
+        value["CreatedAt"] = *volume.created_at;
     }
-
-    void append(std::string& out, const Volume& volume)
-    {
-        m_value["Name"].get_ref<std::string&>() = volume.name;
-        m_value["Mountpoint"].get_ref<std::string&>() = volume.mountpoint;
-        // Both optional members go, so that those given come back in Docker's order.
-        m_value.erase("CreatedAt");
-        m_value.erase("Status");
-        if (volume.created_at) {
-            m_value["CreatedAt"] = *volume.created_at;
-        }
-        if (volume.status_json) {
-            m_value["Status"] = status_value(*volume.status_json);
-        }
-        out += json_dump::compact(m_value);
+    if (volume.status_json) {
+        value["Status"] = status_value(*volume.status_json);
     }
-
-private:
-    Json m_value = Json::object();
-};
+    return value;
+}
 
 Json step_value(const CheckStep& step)
 {
@@ -71,29 +52,16 @@ Json step_value(const CheckStep& step)
 
 std::string to_json(const Volume& volume)
 {
-    std::string out;
-    VolumeWriter().append(out, volume);
-    return out;
+    return json_dump::compact(volume_value(volume));
 }
 
 std::string to_json(const std::vector<Volume>& volumes)
 {
-    std::size_t size = 2;
+    Json list = Json::array();
     for (const auto& volume : volumes) {
-        size += volume.name.size() + volume.mountpoint.size() + 32;
+        list.push_back(volume_value(volume));
     }
-    std::string out;
-    out.reserve(size);
-    out.push_back('[');
-    VolumeWriter writer;
-    for (const auto& volume : volumes) {
-        if (out.size() > 1) {
-            out.push_back(',');
-        }
-        writer.append(out, volume);
-    }
-    out.push_back(']');
-    return out;
+    return json_dump::compact(list);
 }
 
 std::string to_json(const MountResult& result)

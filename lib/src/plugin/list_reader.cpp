@@ -148,16 +148,7 @@ public:
 
     bool end_object()
     {
-        --m_depth;
-        if (m_skip_depth > 0) {
-            --m_skip_depth;
-            return true;
-        }
-        if (in_status()) {
-            m_status_path.pop_back();
-            if (!in_status()) {
-                m_volume.status_json = m_status.dump();
-            }
+        if (closed_nested()) {
             return true;
         }
         if (m_level == Level::volume) {
@@ -171,14 +162,7 @@ public:
 
     bool end_array()
     {
-        --m_depth;
-        if (m_skip_depth > 0) {
-            --m_skip_depth;
-            return true;
-        }
-        if (in_status()) {
-            m_status_path.pop_back();
-        } else {
+        if (!closed_nested()) {
             m_level = Level::reply;  // the end of Volumes
         }
         return true;
@@ -437,6 +421,25 @@ private:
         }
         parent.push_back(std::move(value));
         return parent.back();
+    }
+
+    // The end of an object or array inside a skipped value or inside Status (which is entered
+    // only by its object, so leaving Status keeps its text); false for one of the reply's own.
+    bool closed_nested()
+    {
+        --m_depth;
+        if (m_skip_depth > 0) {
+            --m_skip_depth;
+            return true;
+        }
+        if (!in_status()) {
+            return false;
+        }
+        m_status_path.pop_back();
+        if (!in_status()) {
+            m_volume.status_json = m_status.dump();
+        }
+        return true;
     }
 
     bool add_to_status(json&& value)
