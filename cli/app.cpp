@@ -157,6 +157,13 @@ std::unique_ptr<Driver> open_flocker_driver(const CliOptions& options, const std
     }
 }
 
+// "--cacert, --cert and --key", for messages.
+std::string certificate_flags()
+{
+    return flag_text(&GivenFlags::ca_file) + ", " + flag_text(&GivenFlags::cert_file) + " and " +
+           flag_text(&GivenFlags::key_file);
+}
+
 // A driver, and the key its volumes' locks are taken under: the plugin's resolved address
 // (endpoint_lock_key), however it was named, or the built-in driver's own name.
 struct OpenedDriver {
@@ -207,7 +214,8 @@ OpenedDriver open_driver(const CliOptions& options, const std::string& name_key 
     }
     if (!options.plugin_address && (!options.tls_files.ca_file.empty() || !options.tls_files.cert_file.empty() ||
                                     !options.tls_files.key_file.empty())) {
-        throw UsageError("--cacert, --cert and --key apply to an https --plugin-addr or the Flocker driver only");
+        throw UsageError(certificate_flags() + " apply to an https " + flag_text(&GivenFlags::plugin_address) +
+                         " or the Flocker driver only");
     }
     std::string lock_key = endpoint_lock_key(endpoint);
     if (managed) {
@@ -412,7 +420,8 @@ int execute_check(const CliOptions& options)
     } else {
         if (!options.tls_files.ca_file.empty() || !options.tls_files.cert_file.empty() ||
             !options.tls_files.key_file.empty()) {
-            throw UsageError("--cacert, --cert and --key apply to an https --plugin-addr only");
+            throw UsageError(certificate_flags() + " apply to an https " + flag_text(&GivenFlags::plugin_address) +
+                             " only");
         }
         RetryPolicy retry;
         retry.window = options.retry_window;
@@ -450,7 +459,8 @@ int complete_words(const std::string& program, const std::vector<std::string>& w
         std::vector<std::string> names = {"local"};
         try {
             // Where discovery looks, from the DVDCLI_* environment as a command would read it.
-            const std::array<const char*, 4> argv = {"dvdcli", "list", "--volumedriver=local", nullptr};
+            const std::string driver = flag_text(&GivenFlags::driver) + "=local";
+            const std::array<const char*, 4> argv = {"dvdcli", "list", driver.c_str(), nullptr};
             const auto parsed = parse_command_line(3, argv.data(), from_process_environment);
             for (auto& name : discovery::plugin_names(parsed.options->search_paths)) {
                 names.push_back(std::move(name));
@@ -461,7 +471,9 @@ int complete_words(const std::string& program, const std::vector<std::string>& w
     };
     sources.volumes = [&program](const std::vector<std::string>& given) {
         // The words that say which driver and how to reach it, then a quick `list`.
-        std::vector<std::string> argv = {program, "list", "--timeout=2", "--retry-timeout=0", "--log-level=off"};
+        std::vector<std::string> argv = {program, "list", flag_text(&GivenFlags::timeout) + "=2",
+                                         flag_text(&GivenFlags::retry_timeout) + "=0",
+                                         flag_text(&GivenFlags::log_level) + "=off"};
         for (std::size_t i = 0; i + 1 < given.size(); ++i) {
             const std::string& word = given[i];
             const auto equals = word.find('=');

@@ -147,12 +147,18 @@ std::string in_our_words(const CLI::ParseError& error)
 // The CLI11 options of the flag table, one per row, and where their values go.
 class FlagParser {
 public:
-    FlagParser()
+    // CLI11 is told only the flags that `words` name: setting an option up costs more than reading
+    // it (each is checked against all the others), and a flag not given needs none. Any other
+    // word stays unknown to CLI11 and is reported as such.
+    explicit FlagParser(const std::vector<std::string>& words)
     {
         m_app.allow_extras();   // left-over words are reported in our own words
         m_app.set_help_flag();  // help is found before CLI11 (scan_arguments)
         for (std::size_t row = 0; row < k_flag_table.size(); ++row) {
             const FlagSpec& flag = k_flag_table[row];
+            if (!named_in(words, flag.name) && (flag.alias.empty() || !named_in(words, flag.alias))) {
+                continue;
+            }
             std::string names = "--" + std::string(flag.name);
             if (!flag.alias.empty()) {
                 names += ",--" + std::string(flag.alias);
@@ -178,6 +184,9 @@ public:
         m_app.parse(std::move(words));
         for (std::size_t row = 0; row < k_flag_table.size(); ++row) {
             const FlagSpec& flag = k_flag_table[row];
+            if (m_options[row] == nullptr) {
+                continue;
+            }
             if (flag.text != nullptr && m_options[row]->count() > 0) {
                 given.*flag.text = std::move(m_texts[row]);
             } else if (flag.toggle != nullptr) {
@@ -200,6 +209,16 @@ public:
     }
 
 private:
+    // Whether a word is --name or --name=VALUE.
+    static bool named_in(const std::vector<std::string>& words, std::string_view name)
+    {
+        return std::any_of(words.begin(), words.end(), [name](const std::string& word) {
+            return word.size() >= name.size() + 2 && word.compare(0, 2, "--") == 0 &&
+                   word.compare(2, name.size(), name.data(), name.size()) == 0 &&
+                   (word.size() == name.size() + 2 || word[name.size() + 2] == '=');
+        });
+    }
+
     CLI::App m_app;
     std::array<CLI::Option*, k_flag_table.size()> m_options{};
     std::array<std::string, k_flag_table.size()> m_texts;
@@ -214,7 +233,7 @@ GivenFlags read_flags(ScannedArguments scan, const std::string& program)
     given.command = scan.command->command;
     given.exec_command = std::move(scan.exec_command);
     const std::string hint = help_hint(program, scan.command);
-    FlagParser parser;
+    FlagParser parser(scan.for_parser);
     std::vector<std::string> extras;
     try {
         extras = parser.parse(std::move(scan.for_parser), given);
