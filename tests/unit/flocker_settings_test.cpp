@@ -90,6 +90,10 @@ TEST_CASE("dataset_spec::parse_size reads N[.N][k|m|g|t][i][b] in binary units, 
         {"4096B", 4096},
         {"0.5k", 512},
         {"1.0000000001", k_gib + 1},  // a fraction of a byte rounds up
+        {"0.1b", 1},
+        {"1.9999999999999999999t", 2048 * k_gib},  // past 18 decimals: rounds up
+        {"4194304t", std::uint64_t{1} << 62U},     // the largest: 2^62 bytes
+        {"4194303.5t", (std::uint64_t{1} << 62U) - 512 * k_gib},
     }));
     CAPTURE(text);
     CHECK(flocker::parse_size(text) == bytes);
@@ -97,8 +101,9 @@ TEST_CASE("dataset_spec::parse_size reads N[.N][k|m|g|t][i][b] in binary units, 
 
 TEST_CASE("dataset_spec::parse_size refuses malformed, non-positive and huge sizes", "[flocker][config]")
 {
-    const std::string text = GENERATE(as<std::string>{}, "", "0", "0.0", "-1", "abc", "1x", "1gg", "1i", "1.", ".5",
-                                      "1 g", "1e9", "99999999999999999999", "9999999999t");
+    const std::string text =
+        GENERATE(as<std::string>{}, "", "0", "0.0", "-1", "abc", "1x", "1gg", "1i", "1.", ".5", "1 g", "1e9",
+                 "99999999999999999999", "9999999999t", "4194305t", "4194304.000001t", "4611686018427387905b");
     CAPTURE(text);
     CHECK_THROWS_AS(flocker::parse_size(text), UsageError);
 }

@@ -68,6 +68,23 @@ WrittenSize read_size_text(const std::string& text)
     return written;
 }
 
+// digits / scale (a fraction below 1) times 2^bits, rounded up (also when `more` digits followed):
+// long division one bit at a time, so that no product passes 64 bits (scale < 2^60).
+std::uint64_t fraction_bytes(std::uint64_t digits, std::uint64_t scale, unsigned bits, bool more)
+{
+    std::uint64_t quotient = 0;
+    std::uint64_t rest = digits;
+    for (unsigned i = 0; i < bits; ++i) {
+        rest *= 2;
+        quotient *= 2;
+        if (rest >= scale) {
+            rest -= scale;
+            ++quotient;
+        }
+    }
+    return quotient + ((rest != 0 || more) ? 1 : 0);
+}
+
 }  // namespace
 
 std::uint64_t parse_size(const std::string& text)
@@ -78,33 +95,34 @@ std::uint64_t parse_size(const std::string& text)
     const std::string& fraction = written.fraction;
     // "b" alone means bytes; no unit at all means GiB.
     const int power = written.power >= 0 ? written.power : (written.bytes ? 0 : 3);
-    __extension__ typedef unsigned __int128 Wide;  // NOLINT(modernize-use-using): __extension__ needs typedef
-    const Wide multiplier = Wide{1} << (10U * static_cast<unsigned>(power));
-    constexpr Wide k_limit = Wide{1} << 62U;
+    const unsigned bits = 10U * static_cast<unsigned>(power);
+    constexpr std::uint64_t k_limit = std::uint64_t{1} << 62U;
+    // The digits' value, refused once it passes the limit (checked before it could overflow).
     const auto digits_value = [&](const std::string& digits) {
-        Wide result = 0;
+        std::uint64_t result = 0;
         for (const char c : digits) {
-            result = result * 10 + static_cast<unsigned>(c - '0');
-            if (result > k_limit) {
+            const auto digit = static_cast<std::uint64_t>(c - '0');
+            if (result > (k_limit - digit) / 10) {
                 throw invalid("too large");
             }
+            result = result * 10 + digit;
         }
         return result;
     };
-    Wide total = digits_value(whole.substr(0, 30)) * multiplier;
-    if (whole.size() > 30 || total > k_limit) {
+    const std::uint64_t whole_value = digits_value(whole.substr(0, 30));
+    if (whole.size() > 30 || whole_value > (k_limit >> bits)) {
         throw invalid("too large");
     }
+    std::uint64_t total = whole_value << bits;
     // Only the first 18 decimals count; any further non-zero digit still rounds up.
-    std::string decimals = fraction.substr(0, 18);
+    const std::string decimals = fraction.substr(0, 18);
     const bool more = fraction.size() > 18 && fraction.find_first_not_of('0', 18) != std::string::npos;
     if (!decimals.empty()) {
-        Wide scale = 1;
+        std::uint64_t scale = 1;
         for (std::size_t i = 0; i < decimals.size(); ++i) {
             scale *= 10;
         }
-        const Wide numerator = digits_value(decimals) * multiplier;
-        total += numerator / scale + ((numerator % scale != 0 || more) ? 1 : 0);
+        total += fraction_bytes(digits_value(decimals), scale, bits, more);
     } else if (more) {
         total += 1;
     }
