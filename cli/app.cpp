@@ -2,6 +2,7 @@
 
 #include "completion.hpp"
 #include "flag_table.hpp"
+#include "given_flags.hpp"
 #include "options.hpp"
 #include "printer.hpp"
 
@@ -25,7 +26,6 @@
 
 #include <signal.h>
 
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -458,11 +458,7 @@ int complete_words(const std::string& program, const std::vector<std::string>& w
         }
         std::vector<std::string> names = {"local"};
         try {
-            // Where discovery looks, from the DVDCLI_* environment as a command would read it.
-            const std::string driver = flag_text(&GivenFlags::driver) + "=local";
-            const std::array<const char*, 4> argv = {"dvdcli", "list", driver.c_str(), nullptr};
-            const auto parsed = parse_command_line(3, argv.data(), from_process_environment);
-            for (auto& name : discovery::plugin_names(parsed.options->search_paths)) {
+            for (auto& name : discovery::plugin_names(search_paths_from(from_process_environment))) {
                 names.push_back(std::move(name));
             }
         } catch (const Error&) {

@@ -41,6 +41,10 @@ struct GivenFlags {
     std::vector<std::string> exec_command;  // exec's COMMAND [ARGS...]
 };
 
+// Where discovery looks: Docker's places, or DVDCLI_SOCKET_DIR and DVDCLI_SPEC_DIRS (absolute
+// directories, else UsageError).
+discovery::SearchPaths search_paths_from(const Environment& environment);
+
 // The DVDCLI_* environment and every check that does not depend on how argv was read: exactly
 // one of the options is refused per UsageError, in the user's terms.
 CliOptions complete_options(GivenFlags given, const std::string& program, const Environment& environment);

@@ -74,6 +74,22 @@ std::string absolute_dir(const std::string& dir, const std::string& source)
     return dir;
 }
 
+// A variable that turns a switch on: 1 or true; 0, false or empty leave it to the flag; anything
+// else is a usage error.
+bool switched_on(const Environment& environment, const char* name)
+{
+    const auto value = environment(name);
+    if (!value || value->empty() || *value == "0" || *value == "false") {
+        return false;
+    }
+    if (*value != "1" && *value != "true") {
+        throw UsageError(std::string(name) + ": expected 1, true, 0 or false, not \"" + *value + "\"");
+    }
+    return true;
+}
+
+}  // namespace
+
 discovery::SearchPaths search_paths_from(const Environment& environment)
 {
     discovery::SearchPaths paths;
@@ -97,6 +113,8 @@ discovery::SearchPaths search_paths_from(const Environment& environment)
     }
     return paths;
 }
+
+namespace {
 
 // Values that travel in a JSON body must be UTF-8: Docker's Go encoder would replace a bad byte
 // with U+FFFD and send a name other than the one given, so they are refused instead.
@@ -132,21 +150,9 @@ void read_environment(const GivenFlags& given, const Environment& environment, C
     if (given.log_level) {
         options.log_level = parse_log_level(*given.log_level, flag_text(&GivenFlags::log_level).c_str());
     }
-    options.log_timestamps = given.log_timestamps;
-    if (const auto stamps = environment("DVDCLI_LOG_TIMESTAMPS"); stamps && !stamps->empty()) {
-        if (*stamps != "0" && *stamps != "1" && *stamps != "true" && *stamps != "false") {
-            throw UsageError("DVDCLI_LOG_TIMESTAMPS: expected 1, true, 0 or false, not \"" + *stamps + "\"");
-        }
-        options.log_timestamps = options.log_timestamps || *stamps == "1" || *stamps == "true";
-    }
+    options.log_timestamps = given.log_timestamps || switched_on(environment, "DVDCLI_LOG_TIMESTAMPS");
     options.search_paths = search_paths_from(environment);
-    bool managed_plugins = given.managed_plugins;
-    if (const auto managed = environment("DVDCLI_MANAGED_PLUGINS"); managed && !managed->empty()) {
-        if (*managed != "0" && *managed != "1" && *managed != "true" && *managed != "false") {
-            throw UsageError("DVDCLI_MANAGED_PLUGINS: expected 1, true, 0 or false, not \"" + *managed + "\"");
-        }
-        managed_plugins = managed_plugins || *managed == "1" || *managed == "true";
-    }
+    const bool managed_plugins = given.managed_plugins || switched_on(environment, "DVDCLI_MANAGED_PLUGINS");
     if (given.docker_root) {
         // Naming dockerd's data root asks for its managed plugins.
         options.docker_root = absolute_dir(*given.docker_root, flag_text(&GivenFlags::docker_root));

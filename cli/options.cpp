@@ -135,12 +135,6 @@ std::string in_our_words(const CLI::ParseError& error)
     if (dynamic_cast<const CLI::ConversionError*>(&error) != nullptr) {
         return subject + ": value not accepted (a switch takes no value, or =true or =false)";
     }
-    if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) {
-        return "no command given";
-    }
-    if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
-        return "unexpected arguments";
-    }
     return flag.empty() ? std::string("cannot read the command line") : "cannot read " + flag;
 }
 
