@@ -103,8 +103,17 @@ HttpResponse PluginDriver::call(const std::string& method, const std::string& bo
     const auto attempt = [&] {
         ++attempts;
         const auto started = Clock::now();
-        spdlog::trace("plugin \"{}\": {} request: {}", m_name, method, logged_body(body));
+        // Checked first: the arguments (a copy of the body, the address) would be built even
+        // when the level drops the line.
+        const bool debug = spdlog::should_log(spdlog::level::debug);
+        const bool trace = spdlog::should_log(spdlog::level::trace);
+        if (trace) {
+            spdlog::trace("plugin \"{}\": {} request: {}", m_name, method, logged_body(body));
+        }
         const auto failed = [&](const Error& error) {
+            if (!debug) {
+                return;
+            }
             spdlog::debug("plugin \"{}\": {} {} -> failed after {:.1f} ms: {} (attempt {})", m_name, method,
                           m_transport->address(), milliseconds_since(started), error.what(), attempts);
         };
@@ -117,10 +126,14 @@ HttpResponse PluginDriver::call(const std::string& method, const std::string& bo
             failed(error);
             rethrow_with_context(error, method + ": ");
         }
-        spdlog::debug("plugin \"{}\": {} {} -> HTTP {}, {} bytes, {:.1f} ms (attempt {})", m_name, method,
-                      m_transport->address(), response.status, response.body.size(), milliseconds_since(started),
-                      attempts);
-        spdlog::trace("plugin \"{}\": {} reply: {}", m_name, method, logged_body(response.body));
+        if (debug) {
+            spdlog::debug("plugin \"{}\": {} {} -> HTTP {}, {} bytes, {:.1f} ms (attempt {})", m_name, method,
+                          m_transport->address(), response.status, response.body.size(), milliseconds_since(started),
+                          attempts);
+        }
+        if (trace) {
+            spdlog::trace("plugin \"{}\": {} reply: {}", m_name, method, logged_body(response.body));
+        }
     };
     const auto log_retry = [&](const TransportError& error, milliseconds pause) {
         spdlog::info("plugin \"{}\": {}; retrying in {}", m_name, error.what(), seconds_text(pause));
