@@ -1,22 +1,26 @@
-# How dvdcli is linked. Isolators start it once per volume operation, so its start-up cost is
-# what users pay (bench/): every shared library costs relocation and initialisation before main.
+# How dvdcli is linked. Two builds:
 #
-# VOLUMECLI_FULLY_STATIC (default ON): dvdcli linked with -static, one file that runs on any
-# x86-64 Linux (CoreOS, DC/OS agents) and starts fastest: loading even glibc's libc.so alone
-# costs about 0.17 ms per process on a 2-core machine, a fifth of a whole `mount` (bench/).
-# glibc resolves host names from /etc/hosts and DNS itself; other NSS modules (mdns, resolve,
-# ldap) are loaded from the glibc it was built with, so host names only they know need an address
-# or -DVOLUMECLI_FULLY_STATIC=OFF.
-# VOLUMECLI_STATIC_DEPS (default ON): spdlog and fmt header-only, OpenSSL from libssl.a and
-# libcrypto.a (initialised only when an https endpoint or Flocker is used), libstdc++ and libgcc
-# linked in; with VOLUMECLI_FULLY_STATIC=OFF dvdcli then needs only glibc. The tests' own
-# programs keep Debian's shared OpenSSL (cpp-httplib's .so links it, and one process must not
-# hold two copies).
-option(VOLUMECLI_STATIC_DEPS "Link OpenSSL, spdlog/fmt (header-only), libstdc++ and libgcc into dvdcli" ON)
-option(VOLUMECLI_FULLY_STATIC "Link dvdcli with -static (needs VOLUMECLI_STATIC_DEPS)" ON)
+# The default, the conventional build (what Debian's package uses): dvdcli is a position
+# independent executable linked against the system's shared libraries (libssl3, libspdlog, libfmt,
+# libstdc++), so it gets their security updates; the compiler's and dpkg-buildflags' hardening
+# applies as to any program.
+#
+# VOLUMECLI_FULLY_STATIC=ON: one file that runs on any x86-64 Linux, for hosts without a package
+# manager (CoreOS, DC/OS agents with a read-only /usr). Isolators start dvdcli once per volume
+# operation, so start-up is what users pay (bench/): a static binary loads no shared library.
+# It implies VOLUMECLI_STATIC_DEPS. glibc resolves host names from /etc/hosts and DNS itself;
+# other NSS modules (mdns, resolve, ldap) are loaded from the glibc it was built with, so host
+# names only they know need an address or the default build.
+# VOLUMECLI_STATIC_DEPS (default OFF; ON with VOLUMECLI_FULLY_STATIC): spdlog and fmt header-only,
+# OpenSSL from libssl.a and libcrypto.a (initialised only when an https endpoint or Flocker is
+# used), libstdc++ and libgcc linked in, not PIE; alone it gives a dvdcli needing only glibc.
+# The tests' own programs keep Debian's shared OpenSSL (cpp-httplib's .so links it, and one
+# process must not hold two copies).
+option(VOLUMECLI_FULLY_STATIC "Link dvdcli with -static: one file for hosts without a package manager" OFF)
+option(VOLUMECLI_STATIC_DEPS "Link OpenSSL, spdlog/fmt (header-only), libstdc++ and libgcc into dvdcli" OFF)
 if(VOLUMECLI_FULLY_STATIC AND NOT VOLUMECLI_STATIC_DEPS)
-  message(STATUS "VOLUMECLI_STATIC_DEPS=OFF: dvdcli is linked dynamically (VOLUMECLI_FULLY_STATIC ignored)")
-  set(VOLUMECLI_FULLY_STATIC OFF)
+  # A normal variable: the cache keeps the user's own choice.
+  set(VOLUMECLI_STATIC_DEPS ON)
 endif()
 
 # What libvolumecli and the CLI compile spdlog (and fmt) as; the exported package names the same.

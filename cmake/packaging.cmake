@@ -1,4 +1,4 @@
-# cmake --install and CPack: the tools, man pages and shell completion, and libvolumecli for C++
+# cmake --install (and debian/, which runs it): the tools, man pages and shell completion, and libvolumecli for C++
 # callers (headers, static libraries, a CMake package volumecli::volumecli and volumecli.pc).
 include(CMakePackageConfigHelpers)
 
@@ -31,29 +31,3 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/volumecli.pc DESTINATION ${CMAKE_INSTA
 install(FILES cli/completions/dvdcli.bash DESTINATION ${VOLUMECLI_BASH_COMPLETION_DIR} RENAME dvdcli)
 install(FILES cli/completions/dvdcli.bash DESTINATION ${VOLUMECLI_BASH_COMPLETION_DIR} RENAME flockercli)
 install(FILES cli/completions/_dvdcli DESTINATION ${VOLUMECLI_ZSH_COMPLETION_DIR})
-
-# cpack -G DEB: one package with everything above, installed under /usr.
-set(CPACK_GENERATOR DEB)
-set(CPACK_PACKAGE_NAME volumecli)
-set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "dvdcli and flockercli: mount Docker volume plugins without Docker")
-set(CPACK_PACKAGE_CONTACT "volumecli maintainers <volumecli@localhost>")
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-set(CPACK_DEBIAN_PACKAGE_SECTION utils)
-# CPack's shlibdeps needs both dpkg-shlibdeps (dpkg-dev) and file(1).
-find_program(VOLUMECLI_DPKG_SHLIBDEPS dpkg-shlibdeps)
-find_program(VOLUMECLI_FILE file)
-if(VOLUMECLI_DPKG_SHLIBDEPS AND VOLUMECLI_FILE)
-  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-else()
-  # What dvdcli links on Debian bookworm (cmake/lean_build.cmake).
-  if(VOLUMECLI_FULLY_STATIC)
-    set(CPACK_DEBIAN_PACKAGE_DEPENDS "")
-  elseif(VOLUMECLI_STATIC_DEPS)
-    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6")
-  else()
-    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libssl3, libspdlog1.10, libfmt9")
-  endif()
-endif()
-include(CPack)

@@ -177,7 +177,8 @@ VolumeLock::VolumeLock(const std::string& path, const std::string& volume, milli
     char pid[16];
     const int length = std::snprintf(pid, sizeof(pid), "%-10d\n", static_cast<int>(::getpid()));
     if (length > 0) {
-        static_cast<void>(::pwrite(m_fd, pid, static_cast<std::size_t>(length), 0));
+        // Best effort (see above); glibc's _FORTIFY_SOURCE warns when the result is not taken.
+        [[maybe_unused]] const ssize_t written = ::pwrite(m_fd, pid, static_cast<std::size_t>(length), 0);
     }
 }
 
