@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark (issue #5): what one dvdcli invocation costs, against the least any client can do.
-# Builds the lean dvdcli, the benchmark plugin, the floor client, the Flocker latency and the
-# worst-case reply programs into build-bench/ (or $BENCH_BUILD_DIR), runs every measure, prints a
-# table and writes it to bench/results.md (or $BENCH_RESULTS). Not part of the test suite: it
-# measures, on a quiet machine.
+# Builds the default dvdcli (shared system libraries, PIE; what the Debian package holds), the
+# benchmark plugin, the floor client, the Flocker latency and the worst-case reply programs into
+# build-bench/ (or $BENCH_BUILD_DIR), and the fully static dvdcli (-DVOLUMECLI_FULLY_STATIC=ON)
+# with its own floor client into build-bench-static/ (or $BENCH_STATIC_BUILD_DIR); runs every
+# measure, prints a table and writes it to bench/results.md (or $BENCH_RESULTS). Not part of the
+# test suite: it measures, on a quiet machine.
 # Usage: scripts/bench.sh        (BENCH_RUNS: invocations per loop, default 300;
-#        BENCH_DYNAMIC=1 also builds and measures dvdcli linked against glibc's libc.so,
-#        -DVOLUMECLI_FULLY_STATIC=OFF, into build-bench-dynamic/, against a floor linked the same way;
 #        BENCH_PEER=/path/to/dvdcli adds dvdcli 0.2 (the Go original) as a column: it finds the
 #        benchmark plugin through a link /run/docker/plugins/volumecli-bench.sock, so it needs root)
 # Like with like: each floor client is linked as the dvdcli it is compared with (bench/CMakeLists.txt).
@@ -19,7 +19,7 @@ volumes=10000
 concurrent=200
 
 # --- what it needs: the build dependencies, hyperfine and GNU time (Debian packages)
-"$root/scripts/install-deps.sh"
+"$root/scripts/install-deps.sh" --with-reference-plugin
 missing=()
 command -v hyperfine >/dev/null || missing+=(hyperfine)
 [ -x /usr/bin/time ] || missing+=(time)
@@ -31,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# --- build: the default (lean) dvdcli, as users get it
+# --- build: the default dvdcli, as the Debian package has it, and the fully static one
 fresh=()
 [ -f "$build/CMakeCache.txt" ] || fresh=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOLUMECLI_BUILD_TESTS=OFF)
 cmake -S "$root" -B "$build" "${fresh[@]}" -DVOLUMECLI_BUILD_BENCH=ON >/dev/null
@@ -39,16 +39,13 @@ cmake --build "$build" -j"$(nproc)" --target dvdcli volumecli-bench-plugin volum
   volumecli-bench-flocker volumecli-bench-measure volumecli-bench-worst-case >/dev/null
 dvdcli=$build/cli/dvdcli
 floor=$build/bench/volumecli-floor-client
-dynamic=
-if [ "${BENCH_DYNAMIC:-0}" = 1 ]; then
-  dynamic_build=$root/build-bench-dynamic
-  fresh=()
-  [ -f "$dynamic_build/CMakeCache.txt" ] || fresh=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOLUMECLI_BUILD_TESTS=OFF)
-  cmake -S "$root" -B "$dynamic_build" "${fresh[@]}" -DVOLUMECLI_FULLY_STATIC=OFF -DVOLUMECLI_BUILD_BENCH=ON >/dev/null
-  cmake --build "$dynamic_build" -j"$(nproc)" --target dvdcli volumecli-floor-client >/dev/null
-  dynamic=$dynamic_build/cli/dvdcli
-  dynamic_floor=$dynamic_build/bench/volumecli-floor-client
-fi
+static_build=${BENCH_STATIC_BUILD_DIR:-$root/build-bench-static}
+fresh=()
+[ -f "$static_build/CMakeCache.txt" ] || fresh=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOLUMECLI_BUILD_TESTS=OFF)
+cmake -S "$root" -B "$static_build" "${fresh[@]}" -DVOLUMECLI_FULLY_STATIC=ON -DVOLUMECLI_BUILD_BENCH=ON >/dev/null
+cmake --build "$static_build" -j"$(nproc)" --target dvdcli volumecli-floor-client >/dev/null
+static=$static_build/cli/dvdcli
+static_floor=$static_build/bench/volumecli-floor-client
 peer=${BENCH_PEER:-}
 if [ -n "$peer" ]; then
   [ -x "$peer" ] || { echo "bench: BENCH_PEER=$peer is not an executable" >&2; exit 2; }
@@ -114,8 +111,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "bench: $runs sequential invocations each, in $rounds interleaved rounds ..."
 commands=("/bin/true" "$floor $socket vol1" "$dvdcli mount --volumedriver=bench --volumename=vol1"
   "$dvdcli path --volumedriver=bench --volumename=vol1")
-[ -z "$dynamic" ] || commands+=("$dynamic mount --volumedriver=bench --volumename=vol1"
-  "$dynamic path --volumedriver=bench --volumename=vol1" "$dynamic_floor $socket vol1")
+commands+=("$static mount --volumedriver=bench --volumename=vol1"
+  "$static path --volumedriver=bench --volumename=vol1" "$static_floor $socket vol1")
 [ -z "$peer" ] || commands+=("$peer mount --volumedriver=volumecli-bench --volumename=vol1")
 mapfile -t measured < <(interleaved "${commands[@]}")
 read -r true_total true_median <<<"${measured[0]}"
@@ -133,16 +130,19 @@ floor_rss_kib=$(peak_rss "$floor" "$socket" vol1)
 rss_mib=$(awk -v k="$rss_kib" 'BEGIN { printf "%.2f", k / 1024 }')
 floor_rss_mib=$(awk -v k="$floor_rss_kib" 'BEGIN { printf "%.2f", k / 1024 }')
 
-# The glibc-dynamic build, when asked for (BENCH_DYNAMIC=1): for comparison, no target.
-dynamic_rows=
-if [ -n "$dynamic" ]; then
-  read -r dynamic_mount_total _ <<<"${measured[4]}"
-  read -r dynamic_path_total _ <<<"${measured[5]}"
-  read -r dynamic_floor_total _ <<<"${measured[6]}"
-  dynamic_rss=$(awk -v k="$(peak_rss "$dynamic" mount --volumedriver=bench --volumename=vol1)" \
-    'BEGIN { printf "%.2f", k / 1024 }')
-  dynamic_rows="| for comparison, \`-DVOLUMECLI_FULLY_STATIC=OFF\` (libc.so.6): \`mount\`, \`path\` x$runs vs the floor client linked the same way | $(ratio "$dynamic_mount_total" "$dynamic_floor_total")x, $(ratio "$dynamic_path_total" "$dynamic_floor_total")x the dynamic floor (${dynamic_floor_total} ms); peak RSS ${dynamic_rss} MiB | - | - |"
-fi
+# The fully static build (-DVOLUMECLI_FULLY_STATIC=ON), against a floor client linked -static.
+read -r static_mount_total static_mount_median <<<"${measured[4]}"
+read -r static_path_total static_path_median <<<"${measured[5]}"
+read -r static_floor_total static_floor_median <<<"${measured[6]}"
+static_mount_ratio=$(ratio "$static_mount_total" "$static_floor_total")
+static_path_ratio=$(ratio "$static_path_total" "$static_floor_total")
+static_rss=$(awk -v k="$(peak_rss "$static" mount --volumedriver=bench --volumename=vol1)" \
+  'BEGIN { printf "%.2f", k / 1024 }')
+static_floor_rss=$(awk -v k="$(peak_rss "$static_floor" "$socket" vol1)" 'BEGIN { printf "%.2f", k / 1024 }')
+static_rows="| static build: \`mount\` x$runs vs the floor client x$runs (both -static) | ${static_mount_total} ms vs ${static_floor_total} ms = **${static_mount_ratio}x** (median ${static_mount_median} vs ${static_floor_median} ms) | <= 1.3x | $(verdict "$static_mount_ratio" 1.3) |
+| static build: \`path\` x$runs vs the floor client x$runs | ${static_path_total} ms vs ${static_floor_total} ms = **${static_path_ratio}x** (median ${static_path_median} ms) | <= 1.3x | $(verdict "$static_path_ratio" 1.3) |
+| static build: peak RSS of one \`mount\` | **${static_rss} MiB** (floor client ${static_floor_rss} MiB) | <= 3 MiB | $(verdict "$static_rss" 3) |
+| start-up cost, default vs static: \`mount\` median, \`path\` median | ${mount_median} vs ${static_mount_median} ms, ${path_median} vs ${static_path_median} ms | - | - |"
 
 echo "bench: list of $volumes volumes ..."
 listed=$("$dvdcli" list --volumedriver=bench | wc -l)
@@ -233,22 +233,23 @@ table=$(cat <<EOF
 
 - machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r)
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-- dvdcli: the default build ($(grep -q 'VOLUMECLI_FULLY_STATIC:BOOL=ON' "$build/CMakeCache.txt" && echo "fully static" || echo "VOLUMECLI_FULLY_STATIC=OFF")), shared libraries: ${linked:-none}
+- dvdcli: the default build (shared libraries: ${linked:-none}) and the fully static build (\`-DVOLUMECLI_FULLY_STATIC=ON\`, rows "static build"); every other row is the default build
+- load: ${BENCH_LOAD_NOTE:-load average $(cut -d' ' -f1-3 /proc/loadavg) when the table was written}
 - command: \`scripts/bench.sh\`; times are wall times from hyperfine (no shell), the loops in $rounds interleaved rounds; ratios are what counts
 
 | measure | value | target | result |
 |---|---|---|---|
-| \`mount\` x$runs vs the floor client x$runs (linked as dvdcli is) | ${mount_total} ms vs ${floor_total} ms = **${mount_ratio}x** (median ${mount_median} vs ${floor_median} ms) | <= 1.3x | $(verdict "$mount_ratio" 1.3) |
-| \`path\` x$runs vs the floor client x$runs | ${path_total} ms vs ${floor_total} ms = **${path_ratio}x** (median ${path_median} ms) | <= 1.3x | $(verdict "$path_ratio" 1.3) |
+| default build: \`mount\` x$runs vs the floor client x$runs (linked as dvdcli is) | ${mount_total} ms vs ${floor_total} ms = **${mount_ratio}x** (median ${mount_median} vs ${floor_median} ms) | <= 1.3x | $(verdict "$mount_ratio" 1.3) |
+| default build: \`path\` x$runs vs the floor client x$runs | ${path_total} ms vs ${floor_total} ms = **${path_ratio}x** (median ${path_median} ms) | <= 1.3x | $(verdict "$path_ratio" 1.3) |
 | exec baseline: \`/bin/true\` x$runs | ${true_total} ms (floor ${floor_true}x, \`mount\` ${mount_true}x of it) | - | - |
-| peak RSS of one \`mount\` | **${rss_mib} MiB** (floor client ${floor_rss_mib} MiB) | <= 3 MiB | $(verdict "$rss_mib" 3) |
+| default build: peak RSS of one \`mount\` | **${rss_mib} MiB** (floor client ${floor_rss_mib} MiB) | <= 3 MiB | $(verdict "$rss_mib" 3) |
 | \`list\` of $volumes volumes (median of 50) | **${list_median} ms** | <= 18 ms | $(verdict "$list_median" 18) |
 ${peer_rows}
 | $concurrent concurrent \`mount\`s of distinct volumes | ${concurrent_ms} ms, ${concurrent_failed} failed (floor client ${floor_concurrent_ms} ms) | all succeed | $([ "$concurrent_failed" = 0 ] && echo pass || echo FAIL) |
 | Flocker \`mount\` return after the state shows it mounted (10 runs) | median ${flocker_median} ms, **max ${flocker_max} ms** | <= 250 ms | $(verdict "$flocker_max" 250) |
 | no plugin, \`--retry-timeout=0\`: exit status, slowest of 50 | exit ${absent_status}, **${absent_max} ms** | exit 3, < 50 ms | $([ "$absent_status" = 3 ] && verdict "$absent_max" 50 || echo FAIL) |
+${static_rows}
 ${worst_rows}
-${dynamic_rows}
 EOF
 )
 echo

@@ -1,15 +1,34 @@
 #!/usr/bin/env bash
-# Installs what volumecli needs to build and test, from Debian bookworm's packages only.
-# Usage: scripts/install-deps.sh [--with-tests]   (run as root, or with sudo available)
+# Installs what volumecli needs to build, from Debian bookworm's packages only.
+# Usage: scripts/install-deps.sh [--with-tests] [--with-reference-plugin] [--with-packaging]
+#   (no option)              building dvdcli, flockercli and libvolumecli (tests off)
+#   --with-reference-plugin  and the reference plugin (cpp-httplib; scripts/quickstart.sh)
+#   --with-tests             and the test suite, formatting check, sanitizers and fuzzing
+#   --with-packaging         and the Debian packaging tools (scripts/test-debian.sh, Dockerfile)
+# Run as root, or with sudo available.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config git ca-certificates
-          libcli11-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libssl-dev)
-if [ "${1:-}" = "--with-tests" ]; then
-  packages+=(catch2 clang-format zsh tmux bash-completion file ccache)
-  # libFuzzer and the sanitizer runtimes for clang (scripts/fuzz.sh).
-  packages+=(clang-14 libclang-rt-14-dev)
-fi
+          libcli11-dev nlohmann-json3-dev libspdlog-dev libssl-dev)
+for mode in "$@"; do
+  case $mode in
+    --with-reference-plugin)
+      packages+=(libcpp-httplib-dev)
+      ;;
+    --with-tests)
+      packages+=(libcpp-httplib-dev catch2 clang-format zsh tmux bash-completion file ccache)
+      # libFuzzer and the sanitizer runtimes for clang (scripts/fuzz.sh).
+      packages+=(clang-14 libclang-rt-14-dev)
+      ;;
+    --with-packaging)
+      packages+=(debhelper devscripts lintian fakeroot debootstrap)
+      ;;
+    *)
+      echo "install-deps: unknown option $mode (--with-tests, --with-reference-plugin, --with-packaging)" >&2
+      exit 2
+      ;;
+  esac
+done
 
 sudo=()
 if [ "$(id -u)" != 0 ]; then

@@ -6,8 +6,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-scripts/install-deps.sh
-BUILD_DIR=${BUILD_DIR:-$root/build} BUILD_TYPE=Release scripts/build.sh -DVOLUMECLI_BUILD_TESTS=OFF
+scripts/install-deps.sh --with-reference-plugin
+BUILD_DIR=${BUILD_DIR:-$root/build} BUILD_TYPE=Release scripts/build.sh -DVOLUMECLI_BUILD_TESTS=OFF \
+  -DVOLUMECLI_BUILD_REFERENCE_PLUGIN=ON
 build_dir=${BUILD_DIR:-$root/build}
 dvdcli=$build_dir/cli/dvdcli
 
