@@ -182,7 +182,10 @@ echo "installed packages work"
 ' || fail "the installed packages"
 
 echo "test-debian: dpkg --purge"
+# The packages, then what apt installed only for them (libssl-dev, libspdlog-dev, ...): the
+# root must be file for file as it was before.
 in_root "$target" 'dpkg --purge dvdcli libvolumecli-dev >/dev/null
+apt-get autoremove --purge -y -qq >/dev/null
 for package in dvdcli libvolumecli-dev; do
   status=$(dpkg-query -W -f="\${Status}" "$package" 2>/dev/null || true)
   case $status in "" | *" not-installed") ;; *) echo "$package: $status" >&2; exit 1 ;; esac
