@@ -108,6 +108,7 @@ peak_rss() {
 verdict() { awk -v value="$1" -v limit="$2" 'BEGIN { print (value <= limit) ? "pass" : "FAIL" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: $runs sequential invocations each, in $rounds interleaved rounds ..."
 commands=("/bin/true" "$floor $socket vol1" "$dvdcli mount --volumedriver=bench --volumename=vol1"
   "$dvdcli path --volumedriver=bench --volumename=vol1")
@@ -234,7 +235,7 @@ table=$(cat <<EOF
 - machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r)
 - date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 - dvdcli: the default build (shared libraries: ${linked:-none}) and the fully static build (\`-DVOLUMECLI_FULLY_STATIC=ON\`, rows "static build"); every other row is the default build
-- load: ${BENCH_LOAD_NOTE:-load average $(cut -d' ' -f1-3 /proc/loadavg) when the table was written}
+- load: load average ${load_start} when the measures began, $(cut -d' ' -f1-3 /proc/loadavg) when the table was written (1, 5, 15 min; ${BENCH_LOAD_NOTE:-other work on the machine not stopped})
 - command: \`scripts/bench.sh\`; times are wall times from hyperfine (no shell), the loops in $rounds interleaved rounds; ratios are what counts
 
 | measure | value | target | result |
