@@ -22,7 +22,7 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/volumecli-config-ve
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/volumecli-config.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/volumecli-config-version.cmake DESTINATION ${VOLUMECLI_CMAKE_DIR})
-# Relocatable: the prefix is found from the .pc file's own place (cmake --install --prefix, cpack).
+# Relocatable: the prefix is found from the .pc file's own place (cmake --install --prefix, DESTDIR).
 file(RELATIVE_PATH VOLUMECLI_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(cmake/volumecli.pc.in ${CMAKE_CURRENT_BINARY_DIR}/volumecli.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/volumecli.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
