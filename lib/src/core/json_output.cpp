@@ -37,15 +37,15 @@ Json volume_value(const Volume& volume)
     return value;
 }
 
-Json step_value(const CheckStep& step)
+Json check_value(const CheckResult& check)
 {
-    return {{"Name", step.name},
-            {"Call", step.call},
-            {"Mandatory", step.mandatory},
-            {"Status", status_name(step.status)},
-            {"Milliseconds", step.duration.count() / 1000},
-            {"Microseconds", step.duration.count()},
-            {"Notes", step.notes}};
+    return {{"ID", check.id},
+            {"Title", check.title},
+            {"Mandatory", check.mandatory},
+            {"Status", status_name(check.status)},
+            {"Milliseconds", check.duration.count() / 1000},
+            {"Microseconds", check.duration.count()},
+            {"Notes", check.notes}};
 }
 
 }  // namespace
@@ -81,12 +81,21 @@ std::string name_to_json(const std::string& name)
 
 std::string to_json(const CheckReport& report)
 {
-    Json steps = Json::array();
-    for (const CheckStep& step : report.steps) {
-        steps.push_back(step_value(step));
+    Json checks = Json::array();
+    for (const CheckResult& check : report.checks) {
+        checks.push_back(check_value(check));
     }
-    return json_dump::compact(
-        Json{{"Driver", report.driver}, {"Volume", report.volume}, {"Passed", report.passed()}, {"Steps", steps}});
+    return json_dump::compact(Json{{"Driver", report.driver},
+                                   {"Volumes", report.volumes},
+                                   {"Passed", report.passed()},
+                                   {"Interrupted", report.interrupted},
+                                   {"Counts",
+                                    {{"pass", report.count(CheckStatus::pass)},
+                                     {"warn", report.count(CheckStatus::warn)},
+                                     {"fail", report.count(CheckStatus::fail)},
+                                     {"skipped", report.count(CheckStatus::skipped)}}},
+                                   {"Checks", checks},
+                                   {"Cleanup", report.cleanup}});
 }
 
 }  // namespace volumecli
