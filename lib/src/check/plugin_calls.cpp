@@ -2,6 +2,7 @@
 
 #include <volumecli/error.hpp>
 
+#include <thread>
 #include <utility>
 
 namespace volumecli::check {
@@ -12,6 +13,8 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds k_normal_timeout{60000};
 constexpr milliseconds k_long_timeout{120000};
+constexpr int k_parallel_attempts = 20;
+constexpr milliseconds k_parallel_backoff{50};
 
 }  // namespace
 
@@ -35,8 +38,16 @@ CallOutcome PluginCalls::post(const std::string& call, const std::string& body)
 
 CallOutcome PluginCalls::post_alone(const std::string& call, const std::string& body)
 {
+    // Many connections at once may find the plugin's listen backlog full: Docker retries such a
+    // call (callWithRetry, on any error before a reply), and so does this, for up to a second.
     const auto transport = make_http_transport(m_endpoint);
-    return post_on(*transport, call, body);
+    for (int attempt = 1;; ++attempt) {
+        CallOutcome outcome = post_on(*transport, call, body);
+        if (!outcome.transient || attempt == k_parallel_attempts) {
+            return outcome;
+        }
+        std::this_thread::sleep_for(k_parallel_backoff);
+    }
 }
 
 CallOutcome PluginCalls::post_on(Transport& transport, const std::string& call, const std::string& body)
@@ -52,6 +63,10 @@ CallOutcome PluginCalls::post_on(Transport& transport, const std::string& call, 
     } catch (const TimeoutError& error) {
         timing.timed_out = true;
         outcome.problem = std::string("no reply in time: ") + error.what();
+    } catch (const TransportError& error) {
+        unreachable = true;
+        outcome.transient = true;
+        outcome.problem = std::string("no reply: ") + error.what();
     } catch (const UnreachableError& error) {
         unreachable = true;
         outcome.problem = std::string("no reply: ") + error.what();

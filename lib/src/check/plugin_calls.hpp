@@ -29,7 +29,8 @@ struct CallTiming {
 // A reply, or why there was none.
 struct CallOutcome {
     std::optional<HttpResponse> response;
-    std::string problem;  // set when there is no response: "no reply: connection reset"
+    std::string problem;     // set when there is no response: "no reply: connection reset"
+    bool transient = false;  // no reply, but nothing was received (refused, reset): safe to resend
 };
 
 class PluginCalls {
