@@ -407,7 +407,7 @@ void execute(const CliOptions& options)
 int execute_check(const CliOptions& options)
 {
     if (options.check.list) {
-        write_stdout(render_check_list(options.check));
+        write_stdout(render_check_list(options.check, options.format));
         return 0;
     }
     if (options.program == "flockercli" || (options.driver == "local" && !options.plugin_address)) {

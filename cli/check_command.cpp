@@ -1,5 +1,7 @@
 #include "check_command.hpp"
 
+#include <volumecli/json_output.hpp>
+
 #include <ctime>
 #include <regex>
 
@@ -23,14 +25,21 @@ std::function<bool(const std::string& id)> check_selection(const CheckFlags& fla
     };
 }
 
-std::string render_check_list(const CheckFlags& flags)
+std::string render_check_list(const CheckFlags& flags, OutputFormat format)
 {
     const auto selected = check_selection(flags);
-    std::string out;
+    std::vector<CheckInfo> checks;
     for (const auto& check : conformance_checks()) {
         if (!selected || selected(check.id)) {
-            out += check.id + "\t" + check.title + (check.mandatory ? "" : " (advisory)") + "\n";
+            checks.push_back(check);
         }
+    }
+    if (format == OutputFormat::json) {
+        return to_json(checks) + "\n";
+    }
+    std::string out;
+    for (const auto& check : checks) {
+        out += check.id + "\t" + check.title + (check.mandatory ? "" : " (advisory)") + "\n";
     }
     return out;
 }

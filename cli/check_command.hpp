@@ -18,8 +18,9 @@ namespace volumecli::cli {
 // searched for in each ID (std::regex_search, ECMAScript). The patterns were checked already.
 std::function<bool(const std::string& id)> check_selection(const CheckFlags& flags);
 
-// --list: "ID<TAB>title" per selected check.
-std::string render_check_list(const CheckFlags& flags);
+// --list: "ID<TAB>title" per selected check (" (advisory)" after an advisory one's title); with
+// --format=json the catalogue entries (to_json(std::vector<CheckInfo>)).
+std::string render_check_list(const CheckFlags& flags, OutputFormat format);
 
 // While it lives, SIGINT, SIGTERM and SIGHUP are blocked (in this thread and the threads started
 // after it) and taken off the queue by stop_requested(), so the check can release its scratch

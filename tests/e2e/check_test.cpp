@@ -105,6 +105,29 @@ TEST_CASE("dvdcli check --list prints every check ID with its title, without a d
                                    "errors.unmount-missing"});
 }
 
+TEST_CASE("dvdcli(1) and docs/plugin-conformance.md describe every check", "[e2e][check]")
+{
+    const std::string source = VOLUMECLI_SOURCE_DIR;
+    const std::string page = read_file(source + "/man/dvdcli.1");
+    // The CHECKS section: one entry per check.
+    const auto checks = page.find("\n.SH CHECKS\n");
+    REQUIRE(checks != std::string::npos);
+    const std::string man = page.substr(checks, page.find("\n.SH ", checks + 1) - checks);
+    const std::string docs = read_file(source + "/docs/plugin-conformance.md");
+    const auto ids = listed_ids(Harness());
+    REQUIRE(ids.size() >= 20);
+    for (const auto& id : ids) {
+        INFO(id);
+        // roff writes each '-' as "\-".
+        std::string roff;
+        for (const char c : id) {
+            roff += c == '-' ? std::string("\\-") : std::string(1, c);
+        }
+        CHECK(occurrences(man, "\n.B " + roff + "\n") + occurrences(man, "\n.B " + roff + " \\fR(advisory)") == 1);
+        CHECK(occurrences(docs, "\n| `" + id + "`") == 1);
+    }
+}
+
 TEST_CASE("dvdcli check passes the reference plugin on every check and leaves nothing behind", "[e2e][check]")
 {
     ReferenceFixture fixture;

@@ -79,6 +79,20 @@ std::string name_to_json(const std::string& name)
     return json_dump::compact(Json{{"Name", name}});
 }
 
+std::string to_json(const std::vector<CheckInfo>& checks)
+{
+    Json list = Json::array();
+    for (const CheckInfo& check : checks) {
+        list.push_back(Json{{"ID", check.id},
+                            {"Title", check.title},
+                            {"Mandatory", check.mandatory},
+                            {"Rule", check.rule},
+                            {"ReliedOnBy", check.relied_on_by},
+                            {"DependsOn", check.depends_on}});
+    }
+    return json_dump::compact(list);
+}
+
 std::string to_json(const CheckReport& report)
 {
     Json checks = Json::array();
