@@ -1051,6 +1051,7 @@ TEST_CASE("dvdcli exec killed by SIGKILL takes the command with it; the volume s
 
     CHECK(result.signal == SIGKILL);
     CHECK(wait_until([&] { return !process_alive(child); }, std::chrono::seconds(5)));
-    // What README documents: the holder (and, as root, the bind mount) are left to release by hand.
+    // What docs/local-driver-and-exec.md documents: the holder (and, as root, the bind mount) are left to
+    // release by hand.
     CHECK(exec.ids("vol1").size() == 1);
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-// Reading one HTTP/1.1 reply off a stream, written by hand for the reasons in README's "Design":
+// Reading one HTTP/1.1 reply off a stream, written by hand for the reasons in docs/design.md:
 // every read under the call's deadline, and a cap on the body before it is buffered.
 
 #include "core/clock.hpp"
