@@ -98,6 +98,13 @@ std::string render_check(const CheckReport& report, OutputFormat format)
             out += "    " + printable_text(note) + "\n";
         }
     }
+    const auto slowest =
+        std::max_element(report.calls.begin(), report.calls.end(),
+                         [](const CallLatency& a, const CallLatency& b) { return a.duration < b.duration; });
+    if (slowest != report.calls.end()) {
+        out += "calls: " + std::to_string(report.calls.size()) + ", the slowest " + slowest->call + " (" +
+               milliseconds_text(slowest->duration) + " ms)\n";
+    }
     for (const auto& note : report.cleanup) {
         out += "cleanup: " + printable_text(note) + "\n";
     }

@@ -88,6 +88,7 @@ TEST_CASE("to_json(CheckReport) renders every check on one line", "[conformance]
     check.duration = std::chrono::microseconds(12345);
     check.notes = {"no CreatedAt", "no Status"};
     report.checks = {check, make_check("timing.slow-calls", false, CheckStatus::pass)};
+    report.calls = {{"VolumeDriver.Get", std::chrono::microseconds(250)}};
     report.cleanup = {"removed v"};
     CHECK(volumecli::to_json(report) ==
           R"({"Driver":"d\"1","Volumes":["v","v-opts"],"Passed":true,"Interrupted":false,)"
@@ -95,7 +96,8 @@ TEST_CASE("to_json(CheckReport) renders every check on one line", "[conformance]
           R"({"ID":"get.fields","Title":"title of get.fields","Mandatory":true,"Status":"warn","Milliseconds":12,)"
           R"("Microseconds":12345,"Notes":["no CreatedAt","no Status"]},)"
           R"({"ID":"timing.slow-calls","Title":"title of timing.slow-calls","Mandatory":false,"Status":"pass",)"
-          R"("Milliseconds":0,"Microseconds":0,"Notes":[]}],"Cleanup":["removed v"]})");
+          R"("Milliseconds":0,"Microseconds":0,"Notes":[]}],"Calls":[{"Call":"VolumeDriver.Get","Microseconds":250}],)"
+          R"("Cleanup":["removed v"]})");
 }
 
 TEST_CASE("junit_report writes one testcase per check and escapes the plugin's words", "[conformance]")

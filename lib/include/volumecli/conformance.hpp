@@ -41,10 +41,17 @@ struct CheckResult {
     std::vector<std::string> notes;  // why it failed, warned or was skipped
 };
 
+// One call the checks made, and how long its reply took.
+struct CallLatency {
+    std::string call;  // "VolumeDriver.Mount"
+    std::chrono::microseconds duration{0};
+};
+
 struct CheckReport {
     std::string driver;
     std::vector<std::string> volumes;  // the scratch volumes' names
     std::vector<CheckResult> checks;   // the selected checks, in catalogue order
+    std::vector<CallLatency> calls;    // every call the checks made, in order (not the cleanup's)
     std::vector<std::string> cleanup;  // what was released afterwards ("removed v (failed: ...)")
     bool interrupted = false;          // a stop was requested (SIGINT): later checks were skipped
 

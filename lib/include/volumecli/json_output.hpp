@@ -24,7 +24,8 @@ std::string to_json(const Capabilities& capabilities);
 // {"Name"}
 std::string name_to_json(const std::string& name);
 // {"Driver","Volumes","Passed","Interrupted","Counts":{"pass","warn","fail","skipped"},
-// "Checks":[{"ID","Title","Mandatory","Status","Milliseconds","Microseconds","Notes"}],"Cleanup"};
+// "Checks":[{"ID","Title","Mandatory","Status","Milliseconds","Microseconds","Notes"}],
+// "Calls":[{"Call","Microseconds"}],"Cleanup"};
 // Status is "pass", "warn", "fail" or "skipped".
 std::string to_json(const CheckReport& report);
 // The catalogue: [{"ID","Title","Mandatory","Rule","ReliedOnBy","DependsOn"}].

@@ -165,6 +165,9 @@ void CheckRun::clean_up()
 
 CheckReport CheckRun::finish()
 {
+    for (auto& timing : m_calls.timings()) {
+        m_report.calls.push_back(CallLatency{std::move(timing.call), timing.duration});
+    }
     clean_up();
     return std::move(m_report);
 }

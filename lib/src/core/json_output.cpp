@@ -99,6 +99,10 @@ std::string to_json(const CheckReport& report)
     for (const CheckResult& check : report.checks) {
         checks.push_back(check_value(check));
     }
+    Json calls = Json::array();
+    for (const CallLatency& call : report.calls) {
+        calls.push_back(Json{{"Call", call.call}, {"Microseconds", call.duration.count()}});
+    }
     return json_dump::compact(Json{{"Driver", report.driver},
                                    {"Volumes", report.volumes},
                                    {"Passed", report.passed()},
@@ -109,6 +113,7 @@ std::string to_json(const CheckReport& report)
                                      {"fail", report.count(CheckStatus::fail)},
                                      {"skipped", report.count(CheckStatus::skipped)}}},
                                    {"Checks", checks},
+                                   {"Calls", calls},
                                    {"Cleanup", report.cleanup}});
 }
 
