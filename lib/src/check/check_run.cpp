@@ -3,6 +3,8 @@
 #include "core/clock.hpp"
 #include "plugin/plugin_codec.hpp"
 
+#include <volumecli/error.hpp>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -122,7 +124,14 @@ void CheckRun::run(const std::string& id, const std::function<void(Verdict&)>& b
     }
     Verdict verdict;
     const auto started = Clock::now();
-    body(verdict);
+    try {
+        body(verdict);
+    } catch (const UnreachableError&) {
+        throw;  // the plugin was never reached: nothing to clean up, exit 3
+    } catch (const std::exception& error) {
+        // A reply this code did not foresee must not skip the cleanup of the checks after it.
+        verdict.fail(std::string("internal error: ") + error.what());
+    }
     const auto duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     CheckStatus status = CheckStatus::pass;
     if (verdict.failed()) {
