@@ -152,13 +152,14 @@ TEST_CASE("dvdcli check passes the reference plugin on every check and leaves no
         for (const auto& entry : report["Checks"]) {
             CHECK(entry["Microseconds"].is_number_unsigned());
         }
-        // Every call's latency: two holders, ten parallel ones, one for a missing volume.
+        // Every call's latency: two holders, ten parallel ones (and retries of those that found the
+        // plugin's listen backlog full), one for a missing volume.
         std::size_t mounts = 0;
         for (const auto& call : report["Calls"]) {
             CHECK(call["Microseconds"].is_number_unsigned());
             mounts += call["Call"] == "VolumeDriver.Mount" ? 1 : 0;
         }
-        CHECK(mounts == 13);
+        CHECK(mounts >= 13);
         const std::string xml = read_file(junit);
         CHECK(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"dvdcli check ref\" tests=\"" +
                             std::to_string(report["Checks"].size()) + "\" failures=\"0\" errors=\"0\" skipped=\"0\"",

@@ -13,7 +13,7 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds k_normal_timeout{60000};
 constexpr milliseconds k_long_timeout{120000};
-constexpr int k_parallel_attempts = 20;
+constexpr int k_parallel_attempts = 60;
 constexpr milliseconds k_parallel_backoff{50};
 
 }  // namespace
@@ -39,7 +39,7 @@ CallOutcome PluginCalls::post(const std::string& call, const std::string& body)
 CallOutcome PluginCalls::post_alone(const std::string& call, const std::string& body)
 {
     // Many connections at once may find the plugin's listen backlog full: Docker retries such a
-    // call (callWithRetry, on any error before a reply), and so does this, for up to a second.
+    // call (callWithRetry, on any error before a reply), and so does this, for up to 3 s.
     const auto transport = make_http_transport(m_endpoint);
     for (int attempt = 1;; ++attempt) {
         CallOutcome outcome = post_on(*transport, call, body);
