@@ -100,6 +100,13 @@ TEST_CASE("dvdcli check --list prints every check ID with its title, without a d
     CHECK(std::count(lines.begin(), lines.end(), "mount.second-holder-same-path\tA second holder gets the same path") ==
           1);
     CHECK(result.err.empty());
+    const auto catalogue = stdout_json(harness.run({"check", "--list", "--format=json"}));
+    REQUIRE(catalogue.size() == lines.size());
+    CHECK(catalogue[2]["ID"] == "create.new-volume");
+    CHECK(catalogue[2]["Mandatory"] == true);
+    CHECK(catalogue[4]["DependsOn"] == nlohmann::json::array({"create.new-volume"}));
+    CHECK_FALSE(catalogue[4]["Rule"].get<std::string>().empty());
+    CHECK_FALSE(catalogue[4]["ReliedOnBy"].get<std::string>().empty());
     CHECK(listed_ids(harness, {"--run=^errors\\.", "--skip=remove"}) ==
           std::vector<std::string>{"errors.get-missing", "errors.path-missing", "errors.mount-missing",
                                    "errors.unmount-missing"});
