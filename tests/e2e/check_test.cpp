@@ -269,13 +269,14 @@ TEST_CASE("dvdcli check --keep leaves the scratch volumes in the plugin", "[e2e]
 TEST_CASE("dvdcli check --slow warns of slow calls without failing", "[e2e][check]")
 {
     CheckFixture fixture;
-    fixture.plugin.delay("VolumeDriver.List", std::chrono::milliseconds(30));
-    const auto result = fixture.check({"--slow=10", "--run=^list\\.found$|^timing"});
+    fixture.plugin.delay("VolumeDriver.List", std::chrono::milliseconds(300));
+    const auto result = fixture.check({"--slow=200", "--run=^list\\.found$|^timing"});
     REQUIRE_EXIT(result, 0);
     const auto slow = check_of(stdout_json(result), "timing.slow-calls");
     CHECK(slow["Status"] == "warn");
-    CHECK_THAT(slow["Notes"][0].get<std::string>(), Contains("VolumeDriver.List took "));
-    CHECK_THAT(slow["Notes"][0].get<std::string>(), Contains("(--slow=10)"));
+    // A loaded machine may make another call slow too: the List one must be among them.
+    CHECK_THAT(slow["Notes"].dump(), Contains("VolumeDriver.List took "));
+    CHECK_THAT(slow["Notes"].dump(), Contains(" ms (--slow=200)"));
     CHECK(check_of(stdout_json(result), "timing.within-docker-timeouts")["Status"] == "pass");
     REQUIRE_FAILURE(fixture.check({"--slow=fast"}), 2);
 }
