@@ -146,24 +146,22 @@ void get_and_list(CheckRun& run)
 }
 
 // Mount of the scratch volume for `id`; the mountpoint when it succeeded and is a host directory.
-std::optional<std::string> mount(CheckRun& run, Verdict& verdict, const std::string& id, bool alone)
+std::optional<std::string> mount(CheckRun& run, Verdict& verdict, const std::string& id)
 {
     Scratch& scratch = run.scratch();
     // A failed Mount may still have mounted: the ID is released in any case.
     scratch.held.emplace(scratch.volume, id);
     const std::string body = codec::mount_request(scratch.volume, id);
-    const auto outcome =
-        alone ? run.calls().post_alone("VolumeDriver.Mount", body) : run.calls().post("VolumeDriver.Mount", body);
+    const auto outcome = run.calls().post("VolumeDriver.Mount", body);
     const auto reply = success_reply(verdict, outcome, "VolumeDriver.Mount");
     return reply ? checked_mountpoint(verdict, *reply, run.settings().filesystem) : std::nullopt;
 }
 
-bool unmount(CheckRun& run, Verdict& verdict, const std::string& id, bool alone)
+bool unmount(CheckRun& run, Verdict& verdict, const std::string& id)
 {
     Scratch& scratch = run.scratch();
     const std::string body = codec::mount_request(scratch.volume, id);
-    const auto outcome =
-        alone ? run.calls().post_alone("VolumeDriver.Unmount", body) : run.calls().post("VolumeDriver.Unmount", body);
+    const auto outcome = run.calls().post("VolumeDriver.Unmount", body);
     if (!success_reply(verdict, outcome, "VolumeDriver.Unmount")) {
         return false;
     }
@@ -232,12 +230,12 @@ void mounting(CheckRun& run)
 {
     Scratch& scratch = run.scratch();
     run.run("mount.absolute-path", [&](Verdict& verdict) {
-        if (const auto path = mount(run, verdict, k_first_id, false)) {
+        if (const auto path = mount(run, verdict, k_first_id)) {
             scratch.mountpoint = *path;
         }
     });
     run.run("mount.second-holder-same-path", [&](Verdict& verdict) {
-        const auto path = mount(run, verdict, k_second_id, false);
+        const auto path = mount(run, verdict, k_second_id);
         if (path && *path != scratch.mountpoint) {
             verdict.fail("Mountpoint " + *path + " differs from the first holder's, " + scratch.mountpoint);
         }
@@ -245,11 +243,11 @@ void mounting(CheckRun& run)
     run.run("mount.parallel-holders", [&](Verdict& verdict) { parallel_holders(run, verdict); });
     run.run("mount.path-matches", [&](Verdict& verdict) { expect_path(run, verdict); });
     run.run("unmount.holder-left-stays-mounted", [&](Verdict& verdict) {
-        if (unmount(run, verdict, k_first_id, false)) {
+        if (unmount(run, verdict, k_first_id)) {
             expect_path(run, verdict);
         }
     });
-    run.run("unmount.last-holder-releases", [&](Verdict& verdict) { unmount(run, verdict, k_second_id, false); });
+    run.run("unmount.last-holder-releases", [&](Verdict& verdict) { unmount(run, verdict, k_second_id); });
 }
 
 void removal(CheckRun& run)
@@ -260,7 +258,7 @@ void removal(CheckRun& run)
         Verdict ignored;
         for (const auto& [volume, id] : std::set<std::pair<std::string, std::string>>(scratch.held)) {
             if (volume == scratch.volume) {
-                unmount(run, ignored, id, false);
+                unmount(run, ignored, id);
             }
         }
     }
