@@ -1,5 +1,6 @@
 #include "app.hpp"
 
+#include "check_command.hpp"
 #include "completion.hpp"
 #include "flag_table.hpp"
 #include "given_flags.hpp"
@@ -405,6 +406,10 @@ void execute(const CliOptions& options)
 // can be checked; it needs the plugin's address, not a Driver.
 int execute_check(const CliOptions& options)
 {
+    if (options.check.list) {
+        write_stdout(render_check_list(options.check, options.format));
+        return 0;
+    }
     if (options.program == "flockercli" || (options.driver == "local" && !options.plugin_address)) {
         throw UsageError("check tests Docker volume plugins; the built-in \"" + options.driver +
                          "\" driver is not one");
@@ -413,6 +418,9 @@ int execute_check(const CliOptions& options)
     settings.volume = options.volume.empty() ? scratch_volume_name() : options.volume;
     settings.options = options.volume_options;
     settings.timeout = options.timeout;
+    settings.slow = options.check.slow;
+    settings.keep = options.check.keep;
+    settings.selected = check_selection(options.check);
     Endpoint endpoint;
     if (options.plugin_address) {
         endpoint = parse_endpoint_url(*options.plugin_address);
@@ -436,13 +444,22 @@ int execute_check(const CliOptions& options)
             rethrow_with_context(error, driver_context(options.driver));
         }
     }
+    // A stop signal ends the checks at the next one; the scratch volumes are released first.
+    StopSignals signals;
+    settings.stop_requested = [&signals] { return signals.stop_requested(); };
     CheckReport report;
     try {
         report = run_conformance_check(options.driver, endpoint, settings);
     } catch (const Error& error) {
         rethrow_with_context(error, driver_context(options.driver));
     }
+    if (options.check.junit_file) {
+        write_report_file(*options.check.junit_file, junit_report(report));
+    }
     write_stdout(render_check(report, options.format));
+    if (report.interrupted) {
+        return 128 + signals.signal();
+    }
     return report.passed() ? 0 : static_cast<int>(ExitCode::driver_error);
 }
 

@@ -50,12 +50,13 @@ const std::array<CommandSpec, 11> k_command_table = {{
      "    DVDI_VOLUME_CONTAINERPATH=/tmp/data dvdcli exec -- touch /tmp/data/f",
      "FLOCKER_ID=data FLOCKER_CONTAINER_VOLUME_PATH=/tmp/data \\\n    flockercli exec -- ls /tmp/data"},
     {Command::check, "check", "Check a volume plugin against the protocol",
-     "Check a volume plugin against the protocol with a scratch volume (create, mount twice, ... remove) and "
-     "print a report; exit 0 when every mandatory step passes, 1 when one fails.",
-     "dvdcli check --volumedriver=rexray --volumeopts=size=1 --format=json", ""},
+     "Run the conformance suite against a volume plugin with scratch volumes (create, get, list, mount by many "
+     "holders, unmount, remove, error replies, timing) and print a report; exit 0 when every mandatory check "
+     "passes, 1 when one fails, 3 when the plugin cannot be found (dvdcli check --list names the checks).",
+     "dvdcli check --volumedriver=rexray --volumeopts=size=1 --junit=report.xml", ""},
 }};
 
-const std::array<FlagSpec, 24> k_flag_table = {{
+const std::array<FlagSpec, 30> k_flag_table = {{
     {"volumedriver", "", ValueKind::text, "NAME", FlagGroup::command, k_plugin_commands, k_plugin_commands, k_dvdcli,
      Completion::drivers, "Volume driver (plugin) name; or give --plugin-addr", &GivenFlags::driver},
     {"volumename", "", ValueKind::text, "NAME", FlagGroup::command, k_volume_commands | set_of(Command::check),
@@ -75,6 +76,18 @@ const std::array<FlagSpec, 24> k_flag_table = {{
     {"volume", "", ValueKind::list, "DRIVER:NAME[:PATH]", FlagGroup::command, set_of(Command::exec), 0, k_both_tools,
      Completion::none, "A volume for COMMAND, mounted at PATH if given; repeatable", nullptr, nullptr,
      &GivenFlags::volume_flags},
+    {"list", "", ValueKind::toggle, "", FlagGroup::command, set_of(Command::check), 0, k_dvdcli, Completion::none,
+     "List the checks (ID and title), run nothing", nullptr, &GivenFlags::check_list},
+    {"run", "", ValueKind::text, "REGEX", FlagGroup::command, set_of(Command::check), 0, k_dvdcli, Completion::none,
+     "Run only the checks whose ID matches REGEX (and those they depend on)", &GivenFlags::check_run},
+    {"skip", "", ValueKind::text, "REGEX", FlagGroup::command, set_of(Command::check), 0, k_dvdcli, Completion::none,
+     "Leave out the checks whose ID matches REGEX", &GivenFlags::check_skip},
+    {"junit", "", ValueKind::text, "FILE", FlagGroup::command, set_of(Command::check), 0, k_dvdcli, Completion::files,
+     "Also write the report as JUnit XML to FILE (replaced atomically)", &GivenFlags::junit_file},
+    {"slow", "", ValueKind::text, "MS", FlagGroup::command, set_of(Command::check), 0, k_dvdcli, Completion::none,
+     "Warn about calls slower than MS milliseconds (default 1000)", &GivenFlags::slow},
+    {"keep", "", ValueKind::toggle, "", FlagGroup::command, set_of(Command::check), 0, k_dvdcli, Completion::booleans,
+     "Leave the scratch volumes behind, for debugging", nullptr, &GivenFlags::keep},
     {"plugin-addr", "", ValueKind::text, "URL", FlagGroup::plugin, k_plugin_commands, 0, k_dvdcli, Completion::none,
      "Plugin address, bypassing discovery: unix:///path.sock, tcp://host:port or https://host:port",
      &GivenFlags::plugin_address},

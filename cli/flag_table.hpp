@@ -74,7 +74,7 @@ struct CommandSpec {
 };
 
 extern const std::array<CommandSpec, 11> k_command_table;
-extern const std::array<FlagSpec, 24> k_flag_table;
+extern const std::array<FlagSpec, 30> k_flag_table;
 
 // The command called `name`, or nullptr.
 const CommandSpec* find_command(std::string_view name);

@@ -39,6 +39,12 @@ struct GivenFlags {
     std::optional<std::string> run_dir;
     std::vector<std::string> volume_flags;  // exec --volume=DRIVER:NAME[:CONTAINERPATH]
     std::vector<std::string> exec_command;  // exec's COMMAND [ARGS...]
+    bool check_list = false;                // check --list
+    std::optional<std::string> check_run;   // check --run=REGEX
+    std::optional<std::string> check_skip;  // check --skip=REGEX
+    std::optional<std::string> junit_file;  // check --junit=FILE
+    std::optional<std::string> slow;        // check --slow=MS, as written
+    bool keep = false;                      // check --keep
 };
 
 // Where discovery looks: Docker's places, or DVDCLI_SOCKET_DIR and DVDCLI_SPEC_DIRS (absolute

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <regex>
 
 namespace volumecli::cli {
 
@@ -235,7 +236,8 @@ void read_volume(const GivenFlags& given, bool flocker_tool, CliOptions& options
         driver = "flocker";
     }
     options.driver = driver.empty() && options.plugin_address ? *options.plugin_address : driver;
-    if (options.driver.empty() && options.command != Command::exec) {
+    if (options.driver.empty() && options.command != Command::exec &&
+        !(options.command == Command::check && options.check.list)) {
         throw UsageError("missing " + flag_text(&GivenFlags::driver) + " for " + command_name(options.command));
     }
     const std::string volume_flag = flag_text(&GivenFlags::volume);
@@ -250,6 +252,49 @@ void read_volume(const GivenFlags& given, bool flocker_tool, CliOptions& options
         check_text(*given.mount_id, flag_text(&GivenFlags::mount_id));
         options.mount_id = given.mount_id;
     }
+}
+
+// A --run or --skip pattern: it must compile (std::regex, ECMAScript).
+std::optional<std::string> read_pattern(const std::optional<std::string>& pattern,
+                                        std::optional<std::string> GivenFlags::*field)
+{
+    if (!pattern) {
+        return std::nullopt;
+    }
+    check_utf8(*pattern, flag_text(field));
+    try {
+        const std::regex compiled(*pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& error) {
+        throw UsageError(flag_text(field) + ": \"" + *pattern + "\" is not a regular expression (" + error.what() +
+                         ")");
+    }
+    return pattern;
+}
+
+// check's flags: --list, --run, --skip, --junit, --slow, --keep.
+CheckFlags read_check_flags(const GivenFlags& given)
+{
+    CheckFlags check;
+    check.list = given.check_list;
+    check.keep = given.keep;
+    check.run = read_pattern(given.check_run, &GivenFlags::check_run);
+    check.skip = read_pattern(given.check_skip, &GivenFlags::check_skip);
+    if (given.junit_file) {
+        check_text(*given.junit_file, flag_text(&GivenFlags::junit_file));
+        check.junit_file = given.junit_file;
+    }
+    if (given.slow) {
+        const std::string& text = *given.slow;
+        const bool digits =
+            !text.empty() && text.size() <= 9 && text.find_first_not_of("0123456789") == std::string::npos;
+        const long value = digits ? std::strtol(text.c_str(), nullptr, 10) : 0;
+        if (value < 1 || value > 86400000) {
+            throw UsageError(flag_text(&GivenFlags::slow) + ": \"" + text +
+                             "\" is not a number of milliseconds from 1 to 86400000");
+        }
+        check.slow = std::chrono::milliseconds(value);
+    }
+    return check;
 }
 
 }  // namespace
@@ -276,6 +321,7 @@ CliOptions complete_options(GivenFlags given, const std::string& program, const 
         options.timeout = read_seconds(*given.timeout, &GivenFlags::timeout, k_min_timeout, k_max_seconds);
     }
     options.volume_options = volume_options_of(given);
+    options.check = read_check_flags(given);
     read_connection(given, flocker_tool, options);
     read_volume(given, flocker_tool, options);
     return options;

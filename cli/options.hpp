@@ -25,6 +25,16 @@ struct FlockerFlags {
     std::optional<std::chrono::milliseconds> wait_timeout;
 };
 
+// dvdcli check's own flags.
+struct CheckFlags {
+    bool list = false;                // --list: print the catalogue, run nothing
+    std::optional<std::string> run;   // --run=REGEX (ECMAScript, searched in each check ID)
+    std::optional<std::string> skip;  // --skip=REGEX
+    std::optional<std::string> junit_file;
+    std::chrono::milliseconds slow{1000};
+    bool keep = false;
+};
+
 // Everything one invocation needs, from argv and the environment.
 struct CliOptions {
     std::string program = "dvdcli";  // argv[0]'s name: "flockercli" selects the Flocker driver
@@ -48,6 +58,7 @@ struct CliOptions {
     std::string run_dir;                                 // --run-dir, DVDCLI_RUN_DIR, else default_run_dir()
     std::vector<std::string> volume_flags;               // exec --volume=DRIVER:NAME[:CONTAINERPATH]
     std::vector<std::string> exec_command;               // exec's COMMAND [ARGS...]
+    CheckFlags check;
     std::chrono::steady_clock::time_point started =
         std::chrono::steady_clock::now();  // process start: deadlines count from it
 };

@@ -80,29 +80,39 @@ std::string render_check(const CheckReport& report, OutputFormat format)
     // The plugin's words in the notes (a mountpoint, a name) are escaped: one line each, no terminal
     // control sequences.
     std::string out = "dvdcli check: driver \"" + printable_text(report.driver) + "\", scratch volume \"" +
-                      printable_text(report.volume) + "\"\n";
-    out += "STEP           RESULT   TIME(ms)  CALL\n";
+                      printable_text(report.volumes.empty() ? std::string() : report.volumes.front()) + "\"\n";
     const auto pad = [](std::string text, std::size_t width) {
         text.resize(std::max(width, text.size() + 1), ' ');
         return text;
     };
+    out += pad("CHECK", 38) + pad("RESULT", 10) + "TIME(ms)\n";
     std::size_t failed = 0;
-    std::size_t warned = 0;
-    for (const auto& step : report.steps) {
-        std::string result = status_name(step.status);
-        if (!step.mandatory && step.status != StepStatus::pass) {
+    for (const auto& check : report.checks) {
+        std::string result = status_name(check.status);
+        if (!check.mandatory && check.status != CheckStatus::pass) {
             result += "*";
         }
-        failed += step.mandatory && (step.status == StepStatus::fail || step.status == StepStatus::skipped) ? 1 : 0;
-        warned += step.status == StepStatus::warn ? 1 : 0;
-        out += pad(step.name, 15) + pad(result, 9) + pad(milliseconds_text(step.duration), 10) + step.call + "\n";
-        for (const auto& note : step.notes) {
+        failed += check.mandatory && check.status == CheckStatus::fail ? 1 : 0;
+        out += pad(check.id, 38) + pad(result, 10) + milliseconds_text(check.duration) + "\n";
+        for (const auto& note : check.notes) {
             out += "    " + printable_text(note) + "\n";
         }
     }
+    const auto slowest =
+        std::max_element(report.calls.begin(), report.calls.end(),
+                         [](const CallLatency& a, const CallLatency& b) { return a.duration < b.duration; });
+    if (slowest != report.calls.end()) {
+        out += "calls: " + std::to_string(report.calls.size()) + ", the slowest " + slowest->call + " (" +
+               milliseconds_text(slowest->duration) + " ms)\n";
+    }
+    for (const auto& note : report.cleanup) {
+        out += "cleanup: " + printable_text(note) + "\n";
+    }
     out += report.passed() ? "PASS" : "FAIL";
-    out += ": " + std::to_string(failed) + " mandatory step(s) failed, " + std::to_string(warned) +
-           " warning(s); * = optional step\n";
+    out += std::string(report.interrupted ? ": interrupted;" : ":") + " " + std::to_string(failed) +
+           " mandatory check(s) failed, " + std::to_string(report.count(CheckStatus::warn)) + " warning(s), " +
+           std::to_string(report.count(CheckStatus::skipped)) + " skipped, " +
+           std::to_string(report.count(CheckStatus::pass)) + " passed; * = advisory check\n";
     return out;
 }
 

@@ -19,7 +19,7 @@ std::string render_volume(const Volume& volume, OutputFormat format);
 std::string render_list(const std::vector<Volume>& volumes, OutputFormat format);
 std::string render_capabilities(const Capabilities& capabilities, OutputFormat format);
 std::string render_created(const std::string& name, OutputFormat format);
-// dvdcli check's report: a table of steps (status, milliseconds, call, reasons) and a verdict.
+// dvdcli check's report: a table of checks (ID, status, milliseconds, reasons), the cleanup and a verdict.
 std::string render_check(const CheckReport& report, OutputFormat format);
 // dvdcli's six-line version report.
 std::string render_version();

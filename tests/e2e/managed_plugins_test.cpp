@@ -123,9 +123,9 @@ TEST_CASE("dvdcli check on a managed plugin skips Activate and checks the mapped
     REQUIRE_EXIT(result, 0);
     const auto report = stdout_json(result);
     CHECK(report["Passed"] == true);
-    CHECK(report["Steps"][0]["Name"] == "activate");
-    CHECK(report["Steps"][0]["Status"] == "skipped");
-    CHECK(report["Steps"][0]["Mandatory"] == false);
+    CHECK(report["Checks"][0]["ID"] == "activate.implements-volumedriver");
+    CHECK(report["Checks"][0]["Status"] == "skipped");
+    CHECK(report["Counts"]["fail"] == 0);
     const auto calls = fixture.plugin.calls();
     CHECK(std::find(calls.begin(), calls.end(), "Plugin.Activate") == calls.end());
 }

@@ -605,7 +605,12 @@ struct FakePlugin::Impl {
         }
         if (copy.handler) {
             lock.unlock();
-            return Outcome{false, copy.handler(request), std::nullopt};
+            Reply reply = copy.handler(request);
+            lock.lock();
+            if (reply.status == k_default_reply) {
+                reply = default_reply_locked(request);
+            }
+            return Outcome{false, reply, std::nullopt};
         }
         if (copy.body) {
             return Outcome{false, Reply{copy.status.value_or(200), *copy.body}, std::nullopt};

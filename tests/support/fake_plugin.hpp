@@ -34,6 +34,9 @@ struct Reply {
     std::string body;
 };
 
+// A handler's way to say "answer as the in-memory plugin would" (FakePlugin::handle).
+inline constexpr int k_default_reply = 0;
+
 // A scriptable Docker volume plugin on a real server. By default it behaves like a simple
 // in-memory plugin: Activate implements VolumeDriver; Create adds a volume; Mount records the ID
 // and returns <mount root>/<name>; Get, Path and List show the Mountpoint only while some ID
@@ -95,7 +98,8 @@ public:
     void set_restart_downtime(std::chrono::milliseconds downtime);
     // Size of the huge_body* bodies.
     static constexpr std::size_t k_huge_body_bytes = std::size_t{100} * 1024 * 1024;
-    // Full control: computes the reply from the request (runs after delay/drop).
+    // Full control: computes the reply from the request (runs after delay/drop). A reply with
+    // status k_default_reply stands for the in-memory plugin's own reply (side effects included).
     void handle(const std::string& call, std::function<Reply(const RecordedRequest&)> handler);
     // Forget every override for `call`.
     void reset(const std::string& call);

@@ -9,6 +9,7 @@
 namespace volumecli {
 
 struct CheckReport;
+struct CheckInfo;
 
 // Machine-readable renderings for --format=json; each is one line of compact JSON, no newline,
 // with UTF-8 as it is, control characters escaped and any byte that is not UTF-8 as U+FFFD.
@@ -22,8 +23,12 @@ std::string to_json(const MountResult& result);
 std::string to_json(const Capabilities& capabilities);
 // {"Name"}
 std::string name_to_json(const std::string& name);
-// {"Driver","Volume","Passed","Steps":[{"Name","Call","Mandatory","Status","Milliseconds",
-// "Microseconds","Notes"}]}; Status is "pass", "warn", "fail" or "skipped".
+// {"Driver","Volumes","Passed","Interrupted","Counts":{"pass","warn","fail","skipped"},
+// "Checks":[{"ID","Title","Mandatory","Status","Milliseconds","Microseconds","Notes"}],
+// "Calls":[{"Call","Microseconds"}],"Cleanup"};
+// Status is "pass", "warn", "fail" or "skipped".
 std::string to_json(const CheckReport& report);
+// The catalogue: [{"ID","Title","Mandatory","Rule","ReliedOnBy","DependsOn"}].
+std::string to_json(const std::vector<CheckInfo>& checks);
 
 }  // namespace volumecli

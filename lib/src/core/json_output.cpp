@@ -37,15 +37,15 @@ Json volume_value(const Volume& volume)
     return value;
 }
 
-Json step_value(const CheckStep& step)
+Json check_value(const CheckResult& check)
 {
-    return {{"Name", step.name},
-            {"Call", step.call},
-            {"Mandatory", step.mandatory},
-            {"Status", status_name(step.status)},
-            {"Milliseconds", step.duration.count() / 1000},
-            {"Microseconds", step.duration.count()},
-            {"Notes", step.notes}};
+    return {{"ID", check.id},
+            {"Title", check.title},
+            {"Mandatory", check.mandatory},
+            {"Status", status_name(check.status)},
+            {"Milliseconds", check.duration.count() / 1000},
+            {"Microseconds", check.duration.count()},
+            {"Notes", check.notes}};
 }
 
 }  // namespace
@@ -79,14 +79,42 @@ std::string name_to_json(const std::string& name)
     return json_dump::compact(Json{{"Name", name}});
 }
 
+std::string to_json(const std::vector<CheckInfo>& checks)
+{
+    Json list = Json::array();
+    for (const CheckInfo& check : checks) {
+        list.push_back(Json{{"ID", check.id},
+                            {"Title", check.title},
+                            {"Mandatory", check.mandatory},
+                            {"Rule", check.rule},
+                            {"ReliedOnBy", check.relied_on_by},
+                            {"DependsOn", check.depends_on}});
+    }
+    return json_dump::compact(list);
+}
+
 std::string to_json(const CheckReport& report)
 {
-    Json steps = Json::array();
-    for (const CheckStep& step : report.steps) {
-        steps.push_back(step_value(step));
+    Json checks = Json::array();
+    for (const CheckResult& check : report.checks) {
+        checks.push_back(check_value(check));
     }
-    return json_dump::compact(
-        Json{{"Driver", report.driver}, {"Volume", report.volume}, {"Passed", report.passed()}, {"Steps", steps}});
+    Json calls = Json::array();
+    for (const CallLatency& call : report.calls) {
+        calls.push_back(Json{{"Call", call.call}, {"Microseconds", call.duration.count()}});
+    }
+    return json_dump::compact(Json{{"Driver", report.driver},
+                                   {"Volumes", report.volumes},
+                                   {"Passed", report.passed()},
+                                   {"Interrupted", report.interrupted},
+                                   {"Counts",
+                                    {{"pass", report.count(CheckStatus::pass)},
+                                     {"warn", report.count(CheckStatus::warn)},
+                                     {"fail", report.count(CheckStatus::fail)},
+                                     {"skipped", report.count(CheckStatus::skipped)}}},
+                                   {"Checks", checks},
+                                   {"Calls", calls},
+                                   {"Cleanup", report.cleanup}});
 }
 
 }  // namespace volumecli
