@@ -95,4 +95,39 @@ FileRead read_regular_file(const std::string& path, std::size_t max_bytes, Links
     }
 }
 
+int replace_file(const std::string& path, const std::string& text, mode_t mode)
+{
+    const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+    // Whatever is at the temporary name (a crashed run's file, a planted link) is removed first.
+    ::unlink(temporary.c_str());
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        return errno;
+    }
+    std::size_t done = 0;
+    int error = 0;
+    while (done < text.size()) {
+        const ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
+        if (wrote < 0 && errno == EINTR) {
+            continue;
+        }
+        if (wrote <= 0) {
+            error = wrote < 0 ? errno : EIO;
+            break;
+        }
+        done += static_cast<std::size_t>(wrote);
+    }
+    if (error == 0 && ::fsync(fd) != 0) {
+        error = errno;
+    }
+    ::close(fd);
+    if (error == 0 && ::rename(temporary.c_str(), path.c_str()) != 0) {
+        error = errno;
+    }
+    if (error != 0) {
+        ::unlink(temporary.c_str());
+    }
+    return error;
+}
+
 }  // namespace volumecli

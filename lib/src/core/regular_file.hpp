@@ -3,6 +3,8 @@
 // Reading a file the tool was pointed at (a plugin spec, a certificate, the local driver's state):
 // one rule for every such path. Internal to libvolumecli and plugins-discovery.
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string>
 
@@ -23,5 +25,11 @@ struct FileRead {
 // the cap. With Links::refuse a symlink as the last component is refused (ELOOP). Never throws
 // for file-system conditions: the caller turns `error`/`problem` into its own error and exit code.
 FileRead read_regular_file(const std::string& path, std::size_t max_bytes, Links links = Links::follow);
+
+// Replaces `path` with `text`: written to a new file beside it (created exclusively, never through a
+// link), flushed, then renamed over it, so a reader sees the old content or the new, never half,
+// and a symlink planted at `path` is replaced, never written through. Returns 0, or the errno of
+// the step that failed (the new file is then removed and `path` left as it was).
+[[nodiscard]] int replace_file(const std::string& path, const std::string& text, mode_t mode);
 
 }  // namespace volumecli

@@ -493,22 +493,8 @@ private:
             {"Options", state.options}, {"MountIDs", state.mount_ids}, {"CreatedAt", state.created_at}};
         const std::string text = document.dump() + "\n";
         const std::string path = volume_dir(volume) + "/" + k_state_file;
-        const std::string temporary = path + ".tmp." + std::to_string(::getpid());
         refuse_symlink(volume_dir(volume));
-        // O_EXCL: whatever is at the temporary name (a crashed run's file, a planted link) is
-        // removed, never written through.
-        ::unlink(temporary.c_str());
-        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            system_error("write " + temporary);
-        }
-        const bool written =
-            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-        const int write_error = errno;
-        ::close(fd);
-        if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {
-            const int error = written ? errno : write_error;
-            ::unlink(temporary.c_str());
+        if (const int error = replace_file(path, text, 0600); error != 0) {
             throw DriverError("write " + path + ": " + std::strerror(error));
         }
         if (const int dir = ::open(volume_dir(volume).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
